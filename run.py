@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Set up (or reuse) a local virtual environment in .venv, then do one job.
+
+    python3 run.py lab      open the lab in JupyterLab (notebooks/)
+    python3 run.py test     run the whole test suite: lint, types, unit, property and notebook tests
+    python3 run.py bench    print the speed figures (benchmarks in bench/)
+    python3 run.py format   format the code with ruff
+
+Needs only Python 3.11+ with pip and venv. The first run installs the dependencies (about a
+minute); later runs reuse .venv and reinstall only when pyproject.toml changes. Extra arguments
+go to the tool: `python3 run.py test -k receiver`, `python3 run.py lab --port 8899`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+EXTRAS = "test"
+STAMP = VENV / ".xcon-teach-installed"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def venv_tool(name: str) -> str:
+    return str(VENV / ("Scripts" if os.name == "nt" else "bin") / name)
+
+
+def say(text: str) -> None:
+    print(f"[run.py] {text}", flush=True)
+
+
+def wanted_stamp() -> str:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(f"{EXTRAS}|{sys.version_info[:2]}".encode())
+    return digest.hexdigest()
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must explain itself on an old Python
+        sys.exit(f"xcon_teach needs Python 3.11 or newer; this is {sys.version.split()[0]}. Run it with python3.11.")
+    python = venv_python()
+    healthy = python.exists() and subprocess.run([python, "-c", "pass"], capture_output=True).returncode == 0
+    if not healthy:
+        say(f"creating a virtual environment in {VENV.name}/ ...")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    stamp = wanted_stamp()
+    if STAMP.exists() and STAMP.read_text().strip() == stamp:
+        return
+    say("installing xcon_teach and its dependencies into .venv (the first time takes a minute) ...")
+    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f".[{EXTRAS}]"]
+    if subprocess.run(cmd, cwd=ROOT).returncode != 0:
+        sys.exit("[run.py] pip could not install the dependencies; see the messages above.")
+    STAMP.write_text(stamp + "\n")
+
+
+def run(cmd: list[str], **kw: object) -> int:
+    say(" ".join(Path(cmd[0]).name if i == 0 else c for i, c in enumerate(cmd)))
+    return subprocess.run(cmd, cwd=ROOT, **kw).returncode  # type: ignore[call-overload, no-any-return]
+
+
+def lab(args: list[str]) -> int:
+    return run([venv_tool("jupyter"), "lab", "--notebook-dir", str(ROOT / "notebooks"), *args])
+
+
+def test(args: list[str]) -> int:
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    steps = [
+        [venv_tool("ruff"), "check", "."],
+        [venv_tool("ruff"), "format", "--check", "."],
+        [venv_tool("mypy")],
+        [str(venv_python()), "-m", "pytest", *args],
+    ]
+    for cmd in steps:
+        code = run(cmd, env=env)
+        if code != 0:
+            say(f"failed: {Path(cmd[0]).name} (exit status {code})")
+            return code
+    say("all checks passed")
+    return 0
+
+
+def bench(args: list[str]) -> int:
+    code = 0
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        code |= run([str(venv_python()), str(script), *args], env={**os.environ, "MPLBACKEND": "Agg"})
+    return code
+
+
+def fmt(args: list[str]) -> int:
+    return run([venv_tool("ruff"), "format", ".", *args]) or run([venv_tool("ruff"), "check", "--fix", ".", *args])
+
+
+JOBS = {"lab": lab, "test": test, "bench": bench, "format": fmt}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in JOBS:
+        print(__doc__.strip())
+        return 2
+    ensure_venv()
+    return JOBS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The command line: ``python -m xcon_teach`` (or ``xcon-teach``) list | show | run | export.
+
+Exit status 0 on success and 2 on bad input, with one clear line on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TextIO
+
+from .errors import XconError
+
+PROG = "xcon-teach"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (status 2), not usage plus a message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog.split()[0]} --help)\n")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds (got {text!r})") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds (got {text!r})")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative (got {text})")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="KB Q169113 as a lesson: simulate a clustered Exchange 5.5 MTA presenting the wrong address.",
+        epilog="Start with: xcon-teach run kb-q169113 | head -30",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    ls = sub.add_parser(
+        "list", help="list the built-in scenarios", description="List the built-in scenarios: a name and a title a line."
+    )
+    ls.add_argument("-l", "--long", action="store_true", help="also print each scenario's two-line description")
+
+    show = sub.add_parser(
+        "show", help="print a built-in scenario's TOML", description="Print the TOML of a built-in scenario, to copy and edit."
+    )
+    show.add_argument("name", metavar="NAME", help="a name from `xcon-teach list`")
+
+    run = sub.add_parser(
+        "run",
+        help="simulate a scenario",
+        description="Simulate a scenario file or a built-in scenario; print the transcript (one line a step) or JSON.",
+    )
+    run.add_argument("scenario", metavar="FILE_OR_NAME", help="a scenario TOML file, or a name from `xcon-teach list`")
+    run.add_argument(
+        "--json", action="store_true", help="print the JSON result (messages, event log, steps) instead of the transcript"
+    )
+    run.add_argument("--until", type=_seconds, metavar="SECONDS", help="simulate until this time (overrides [run] until)")
+    return p
+
+
+def _list(args: argparse.Namespace, out: TextIO) -> None:
+    from .scenario import library
+
+    names = library.names()
+    width = max(len(n) for n in names)
+    for name in names:
+        title, description = library.summary(name)
+        out.write(f"{name:<{width}}  {title}\n")
+        if args.long:
+            for line in description.splitlines():
+                out.write(f"{'':<{width}}    {line}\n")
+
+
+def _show(args: argparse.Namespace, out: TextIO) -> None:
+    from .errors import UsageError
+    from .scenario import library
+
+    if not library.exists(args.name):
+        raise UsageError(f"show: no built-in scenario named {args.name!r} (`{PROG} list` shows them)")
+    out.write(library.text(args.name))
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> None:
+    from . import load_scenario, simulate
+
+    trace = simulate(load_scenario(args.scenario), until=args.until)
+    out.write(trace.to_json() if args.json else trace.to_text())
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], None]] = {"list": _list, "show": _show, "run": _run}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args, sys.stdout)
+        sys.stdout.flush()
+    except XconError as exc:
+        sys.stderr.write(f"{PROG}: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        # `xcon-teach run ... | head` closed the pipe early: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

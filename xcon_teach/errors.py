@@ -1,0 +1,64 @@
+"""The one exception hierarchy of xcon_teach.
+
+Every error a user can cause by typing something (a scenario file, a widget value, a command-line
+argument) is an :class:`XconError`; its message is one line that names what was wrong and the
+value that was given.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["NO_VALUE", "ScenarioError", "UsageError", "XconError", "show_value"]
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Final = _NoValue()
+"""Marks an error that has no offending value to show (a missing key, an unreadable file)."""
+
+
+class XconError(Exception):
+    """Base class of every error xcon_teach raises on bad input."""
+
+
+class ScenarioError(XconError, ValueError):
+    """A scenario (a TOML file, a built-in name or an edited copy) is not valid.
+
+    The message has the form ``FILE: KEY.PATH: problem (got VALUE)``. The parts are kept as
+    attributes too, so a widget can show the problem beside the field it belongs to.
+    """
+
+    def __init__(self, source: str, path: str, problem: str, got: object = NO_VALUE) -> None:
+        self.source = source
+        self.path = path
+        self.problem = problem
+        self.got = got
+        super().__init__(f"{source}: {self.short}" if not path else f"{source}: {path}: {self.short}")
+
+    @property
+    def short(self) -> str:
+        """The problem and the value, without file and key: what a widget shows beside its field."""
+        if self.got is NO_VALUE:
+            return self.problem
+        return f"{self.problem} (got {show_value(self.got)})"
+
+
+class UsageError(XconError):
+    """A command-line or Python argument outside any scenario is not valid."""
+
+
+def show_value(value: object) -> str:
+    """Render a bad value as it would be written in TOML, so the user recognises it."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
+    return repr(value)

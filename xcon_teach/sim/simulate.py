@@ -1,0 +1,382 @@
+"""The simulation: ``simulate(scenario) -> Trace``. Pure and deterministic; no I/O, no clock.
+
+Like h11, this core does no I/O: a scenario goes in, a trace of immutable steps comes out, and the
+same scenario always gives the same trace. The rules themselves live in :mod:`.sender`,
+:mod:`.resolve` and :mod:`.receiver`; this module only places them in time (DOMAIN.md sections 6
+and 9, all MODEL): one queue and one retry schedule per connector; an attempt at once when a
+message enters an empty queue; after a failure, another every open interval; an accepted
+association opens in 1 s and carries each queued message in 1 s; a message whose last allowed
+attempt fails is returned as an NDR; a failover drops associations in flight and keeps queues.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..scenario import Scenario
+from .engine import ACTION, ATTEMPT, DELIVER, SUBMIT, Engine
+from .eventlog import Event
+from .receiver import find_connector
+from .resolve import destination
+from .sender import choose_source
+from .trace import Connection, Lookup, MessageOutcome, Note, Status, Step, Trace, clock
+from .world import World
+
+__all__ = ["simulate"]
+
+OPEN_SECONDS = 1.0
+"""Opening an accepted association takes 1 s (MODEL)."""
+TRANSFER_SECONDS = 1.0
+"""Each message takes 1 s to transfer (MODEL)."""
+
+
+def simulate(scenario: Scenario, until: float | None = None) -> Trace:
+    """Run ``scenario`` until ``until`` seconds (default: its ``[run] until``) and return the trace.
+
+    Everything scheduled at or before ``until`` happens; messages not delivered or returned by
+    then end as ``queued``.
+
+    Examples
+    --------
+    >>> from xcon_teach import load_scenario, simulate
+    >>> trace = simulate(load_scenario("kb-q169113"))
+    >>> trace.message("m1").status, trace.message("m1").attempts, trace.event_log[0].network_address
+    ('ndr', 145, '0A00010B')
+    >>> simulate(load_scenario("workaround")).message("m1").status
+    'delivered'
+    """
+    if until is not None:
+        scenario = scenario.with_until(until)
+    return _Run(scenario).run()
+
+
+@dataclass(slots=True)
+class _Association:
+    serial: int
+    connection: Connection
+    receiver: str
+    carried: list[int]
+
+
+class _Run:
+    def __init__(self, s: Scenario) -> None:
+        self.s = s
+        self.world = World.initial(s)
+        self.engine = Engine()
+        self.steps: list[Step] = []
+        self.event_log: list[Event] = []
+        self.ids = [f"m{i + 1}" for i in range(len(s.messages))]
+        self.route = {(c.server, c.remote): i for i, c in enumerate(s.connectors)}
+        self.queue: list[list[int]] = [[] for _ in s.connectors]
+        self.attempts = [0] * len(s.messages)
+        self.status: list[Status] = ["queued"] * len(s.messages)
+        self.delivered_at: list[float | None] = [None] * len(s.messages)
+        self.returned_at: list[float | None] = [None] * len(s.messages)
+        self.presented: list[str | None] = [None] * len(s.messages)
+        self.assoc: list[_Association | None] = [None] * len(s.connectors)
+        self.serial = 0
+        self._queues: tuple[tuple[str, int], ...] | None = None
+        self._active = self.world.active_pairs()
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    def run(self) -> Trace:
+        s = self.s
+        for i, a in enumerate(s.actions):
+            self.engine.schedule(a.at, ACTION, i, ("action", i))
+        for i, m in enumerate(s.messages):
+            self.engine.schedule(m.at, SUBMIT, i, ("submit", i))
+        while (item := self.engine.pop(s.until)) is not None:
+            t, event = item
+            assert isinstance(event, tuple)
+            kind, arg = event[0], event[1]
+            if kind == "action":
+                self.failover(t, s.actions[arg].failover)
+            elif kind == "submit":
+                self.submit(t, arg)
+            elif kind == "attempt":
+                self.attempt(t, arg)
+            else:
+                self.deliver(t, arg, event[2])
+        statuses: tuple[Status, ...] = ("delivered", "ndr", "queued")
+        counts = {k: self.status.count(k) for k in statuses}
+        self.emit(
+            s.until,
+            Note(
+                kind="end",
+                actor="RUN",
+                text=f"The run ends at {clock(s.until)}: {counts['delivered']} delivered, "
+                f"{counts['ndr']} returned as NDR, {counts['queued']} still queued",
+                basis="MODEL",
+            ),
+        )
+        messages = tuple(
+            MessageOutcome(
+                id=self.ids[i],
+                sender=m.sender,
+                recipient=m.recipient,
+                status=self.status[i],
+                attempts=self.attempts[i],
+                delivered_at=self.delivered_at[i],
+                returned_at=self.returned_at[i],
+                presented_address=self.presented[i],
+            )
+            for i, m in enumerate(s.messages)
+        )
+        return Trace(scenario=s, until=s.until, steps=tuple(self.steps), messages=messages, event_log=tuple(self.event_log))
+
+    def emit(
+        self,
+        t: float,
+        note: Note,
+        connection: Connection | None = None,
+        lookup: Lookup | None = None,
+        events: tuple[Event, ...] = (),
+        message: str | None = None,
+    ) -> None:
+        if self._queues is None:
+            self._queues = tuple((c.label, len(q)) for c, q in zip(self.s.connectors, self.queue, strict=True))
+        self.steps.append(
+            Step(
+                time=t,
+                actor=note.actor,
+                kind=note.kind,
+                text=note.text,
+                basis=note.basis,
+                active=self._active,
+                queues=self._queues,
+                connection=connection,
+                lookup=lookup,
+                events=events,
+                message=message,
+            )
+        )
+
+    def _queue_changed(self) -> None:
+        self._queues = None
+
+    def _list(self, msgs: list[int]) -> str:
+        if len(msgs) > 3:
+            return f"{len(msgs)} messages"
+        return ", ".join(self.ids[m] for m in msgs)
+
+    # --- what happens -------------------------------------------------------------------------
+
+    def submit(self, t: float, i: int) -> None:
+        m = self.s.messages[i]
+        c = self.route[(m.sender, m.recipient)]
+        was_empty = not self.queue[c]
+        self.queue[c].append(i)
+        self._queue_changed()
+        text = (
+            f"A user on {m.sender} sends {self.ids[i]} to {m.recipient}: it waits in the queue of "
+            f"the connector to {m.recipient} ({len(self.queue[c])} waiting)"
+        )
+        self.emit(t, Note(kind="submit", actor=m.sender, text=text, basis="MODEL"), message=self.ids[i])
+        if was_empty:
+            self.engine.schedule(t, ATTEMPT, c, ("attempt", c))
+
+    def attempt(self, t: float, c: int) -> None:
+        conn = self.s.connectors[c]
+        msgs = list(self.queue[c])
+        if not msgs or self.assoc[c] is not None:
+            return
+        for m in msgs:
+            self.attempts[m] += 1
+        world = self.world
+        number = self.attempts[msgs[0]]
+        limit = 1 + conn.max_open_retries
+        cx = Connection(
+            connector=conn.label,
+            sender=conn.server,
+            remote=conn.remote,
+            attempt=number,
+            max_attempts=limit,
+            from_host=world.mta_host(conn.server),
+            claimed=world.claimed(conn.server),
+        )
+        text = f"{conn.server} opens an association to {conn.remote} for {self._list(msgs)} (attempt {number} of at most {limit})"
+        self.emit(t, Note(kind="attempt", actor=conn.server, text=text, basis="MODEL"), cx)
+
+        res = destination(world, conn)
+        cx = dataclasses.replace(cx, destination=res.ip, phase="connecting" if res.ip else "failed")
+        self.emit(t, res.note, cx)
+        if res.ip is None:
+            return self.fail(t, c, msgs, cx)
+
+        source = choose_source(world, conn)
+        cx = dataclasses.replace(cx, wire=source.address, phase="connecting" if source.address else "failed")
+        for note in source.notes:
+            self.emit(t, note, cx)
+        wire = source.address
+        if wire is None:
+            return self.fail(t, c, msgs, cx)
+
+        allowed = self.s.firewall.allow_sources
+        if allowed is not None:
+            if wire in allowed:
+                self.emit(
+                    t,
+                    Note(
+                        kind="firewall",
+                        actor="FIREWALL",
+                        text=f"The firewall admits {wire} to TCP port 102: it is on the allow list",
+                        basis="MODEL",
+                    ),
+                    cx,
+                )
+            else:
+                listed = ", ".join(allowed) if allowed else "nothing"
+                cx = dataclasses.replace(cx, phase="failed")
+                text = f"The firewall drops {wire} -> {res.ip} port 102: only {listed} may pass; no MTA sees this attempt"
+                self.emit(t, Note(kind="firewall", actor="FIREWALL", text=text, basis="MODEL"), cx)
+                return self.fail(t, c, msgs, cx)
+
+        to_host = world.owner(res.ip)
+        receiver = world.mta_on(to_host) if to_host else None
+        cx = dataclasses.replace(cx, to_host=to_host, receiver=receiver)
+        if to_host is None:
+            cx = dataclasses.replace(cx, phase="failed")
+            text = f"{conn.server} connects from {wire} to {res.ip} port 102: no host holds {res.ip}, so the connection times out"
+            self.emit(t, Note(kind="connect", actor=conn.server, text=text, basis="MODEL"), cx)
+            return self.fail(t, c, msgs, cx)
+        if receiver is None:
+            cx = dataclasses.replace(cx, phase="failed")
+            cluster = world.scenario.cluster_of_node(to_host)
+            why = f"the passive node of {cluster.name}" if cluster else "a host"
+            text = f"{conn.server} connects from {wire} to {res.ip} port 102: {to_host} is {why} and runs no MTA, so the connection is refused"
+            self.emit(t, Note(kind="connect", actor=conn.server, text=text, basis="MODEL"), cx)
+            return self.fail(t, c, msgs, cx)
+
+        for m in msgs:
+            self.presented[m] = wire
+        cx = dataclasses.replace(cx, phase="connected")
+        where = "" if to_host == self.s.server(receiver).host else f" on {to_host}"
+        text = f"{conn.server} connects from {wire} to {res.ip}, TCP port 102 (RFC 1006): {receiver}'s MTA{where} answers"
+        self.emit(t, Note(kind="connect", actor=receiver, text=text, basis="DOC Q176466"), cx)
+        if wire == cx.claimed:
+            text = f"{receiver} takes the TCP source address as the caller's network address: {wire}, the address {conn.server} is known by"
+        else:
+            text = (
+                f"{receiver} takes the TCP source address as the caller's network address: {wire}; "
+                f"the address {conn.server} is known by, {cx.claimed}, never reaches it"
+            )
+        self.emit(t, Note(kind="caller", actor=receiver, text=text, basis="MODEL"), cx)
+
+        cx = dataclasses.replace(cx, phase="lookup")
+        result = find_connector(world, receiver, wire)
+        names: tuple[str, ...] = ()
+        outcome = None
+        connector = None
+        lookup = None
+        for stage in result.stages:
+            names = stage.names or names
+            outcome = stage.outcome or outcome
+            connector = stage.connector or connector
+            lookup = Lookup(
+                receiver=receiver,
+                caller=wire,
+                stage=stage.stage,
+                compared=stage.compared,
+                names=names,
+                outcome=outcome,
+                connector=connector,
+            )
+            events: tuple[Event, ...] = ()
+            if stage.event is not None:
+                hexed, text = stage.event
+                events = (Event(time=t, server=receiver, network_address=hexed, text=text),)
+                self.event_log.extend(events)
+            self.emit(t, stage.note, cx, lookup, events)
+
+        if result.found is not None and receiver == conn.remote:
+            cx = dataclasses.replace(cx, phase="accepted")
+            text = (
+                f"{receiver} accepts the association (connector to {result.found.remote} found): {self._list(msgs)} will transfer"
+            )
+            self.emit(t, Note(kind="accept", actor=receiver, text=text, basis="DOC Q189345"), cx, lookup)
+            self.serial += 1
+            self.assoc[c] = _Association(self.serial, dataclasses.replace(cx, phase="open"), receiver, msgs)
+            self.engine.schedule(t + OPEN_SECONDS + TRANSFER_SECONDS, DELIVER, c, ("deliver", c, self.serial))
+            return None
+        cx = dataclasses.replace(cx, phase="refused")
+        if result.found is not None:
+            text = f"{receiver} found a connector, but it is not {conn.remote}: wrong remote MTA, so it refuses the association"
+            self.emit(t, Note(kind="refuse", actor=receiver, text=text, basis="MODEL"), cx, lookup)
+        else:
+            text = f"{receiver} refuses the association; {conn.server}, the sender, logs nothing"
+            self.emit(t, Note(kind="refuse", actor=receiver, text=text, basis="DOC Q169113"), cx, lookup)
+        return self.fail(t, c, msgs, cx)
+
+    def fail(self, t: float, c: int, msgs: list[int], cx: Connection) -> None:
+        conn = self.s.connectors[c]
+        limit = 1 + conn.max_open_retries
+        for m in msgs:
+            if self.attempts[m] >= limit:
+                self.status[m] = "ndr"
+                self.returned_at[m] = t
+                self.queue[c].remove(m)
+                self._queue_changed()
+                text = (
+                    f"{self.ids[m]} has failed {self.attempts[m]} attempts (1 + max open retries {conn.max_open_retries}): "
+                    f"{conn.server} returns it to its sender as a non-delivery report (NDR)"
+                )
+                self.emit(t, Note(kind="ndr", actor=conn.server, text=text, basis="MODEL"), cx, message=self.ids[m])
+        if self.queue[c]:
+            self.retry(t, c, cx, "")
+
+    def retry(self, t: float, c: int, cx: Connection | None, why: str) -> None:
+        conn = self.s.connectors[c]
+        at = t + conn.open_interval
+        number = self.attempts[self.queue[c][0]]
+        text = f"{why}{conn.server} will try again in {conn.open_interval:g} s (open interval), at {clock(at)}: retry {number} of {conn.max_open_retries}"
+        self.emit(t, Note(kind="retry", actor=conn.server, text=text, basis="DOC Q234157"), cx)
+        self.engine.schedule(at, ATTEMPT, c, ("attempt", c))
+
+    def deliver(self, t: float, c: int, serial: int) -> None:
+        assoc = self.assoc[c]
+        if assoc is None or assoc.serial != serial:
+            return  # the association was dropped by a failover
+        m = assoc.carried.pop(0)
+        self.queue[c].remove(m)
+        self._queue_changed()
+        self.status[m] = "delivered"
+        self.delivered_at[m] = t
+        msg = self.s.messages[m]
+        text = f"{self.ids[m]} is delivered to {msg.recipient} over the association from {msg.sender}"
+        self.emit(t, Note(kind="deliver", actor=assoc.receiver, text=text, basis="MODEL"), assoc.connection, message=self.ids[m])
+        if assoc.carried:
+            self.engine.schedule(t + TRANSFER_SECONDS, DELIVER, c, ("deliver", c, serial))
+            return
+        self.assoc[c] = None
+        if self.queue[c]:  # messages that arrived while the association was busy
+            self.engine.schedule(t, ATTEMPT, c, ("attempt", c))
+
+    def failover(self, t: float, cluster_name: str) -> None:
+        cluster = self.s.cluster(cluster_name)
+        old = self.world.active[cluster.name]
+        self.world = self.world.failed_over(cluster.name)
+        self._active = self.world.active_pairs()
+        new = self.world.active[cluster.name]
+        text = (
+            f"Cluster {cluster.name} fails over: {new} takes the group (network name {cluster.virtual_name}, "
+            f"virtual IP {cluster.virtual_ip}) from {old} and registers {cluster.virtual_name} with WINS"
+        )
+        self.emit(t, Note(kind="failover", actor=cluster.name, text=text, basis="DOC Q195462"))
+        held = self.world.addresses(new)
+        text = (
+            f"{new}'s card now holds {', '.join(held)}: the virtual IP comes after {new}'s own address, "
+            f"so an unbound socket on {new} gets {held[0]}"
+        )
+        self.emit(t, Note(kind="addresses", actor=new, text=text, basis="MODEL"))
+        for c, assoc in enumerate(self.assoc):
+            if assoc is None:
+                continue
+            conn = self.s.connectors[c]
+            touched = {self.world.cluster_of_server(conn.server), self.world.cluster_of_server(assoc.receiver)}
+            if any(x is not None and x.name == cluster.name for x in touched):
+                self.assoc[c] = None
+                cx = dataclasses.replace(assoc.connection, phase="dropped")
+                why = f"The failover drops the association {conn.label}; {self._list(assoc.carried)} stay queued. "
+                self.retry(t, c, cx, why)

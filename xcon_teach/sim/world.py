@@ -1,0 +1,94 @@
+"""Who holds which address right now, and where each MTA runs (changes only on failover).
+
+A :class:`World` is an immutable snapshot; a failover makes a new one. Everything here follows
+DOMAIN.md sections 2 and 9: the virtual IP is an *additional* address of the active node, after
+its own (MODEL for the order); the MTA of a clustered server runs on the active node and listens
+on all of that node's addresses (Q197378).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..scenario import Cluster, Scenario
+
+__all__ = ["World"]
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    scenario: Scenario
+    active: Mapping[str, str]
+    """cluster name -> name of its active node."""
+    _addresses: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _owner: dict[str, str] = field(init=False, repr=False, compare=False)
+    _mta_host: dict[str, str] = field(init=False, repr=False, compare=False)
+    _mta_on: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    @classmethod
+    def initial(cls, scenario: Scenario) -> World:
+        return cls(scenario, {c.name: c.active for c in scenario.clusters})
+
+    def __post_init__(self) -> None:
+        s = self.scenario
+        addresses = {h.name: h.addresses for h in s.hosts}
+        owner = {a: h.name for h in s.hosts for a in h.addresses}
+        for c in s.clusters:
+            node = self.active[c.name]
+            addresses[node] = (*addresses[node], c.virtual_ip)
+            owner[c.virtual_ip] = node
+        mta_host = {}
+        for sv in s.servers:
+            cluster = self.cluster_by_virtual_name(sv.host)
+            mta_host[sv.name] = self.active[cluster.name] if cluster else sv.host
+        object.__setattr__(self, "_addresses", addresses)
+        object.__setattr__(self, "_owner", owner)
+        object.__setattr__(self, "_mta_host", mta_host)
+        object.__setattr__(self, "_mta_on", {h: sv for sv, h in mta_host.items()})
+
+    def failed_over(self, cluster: str) -> World:
+        c = self.scenario.cluster(cluster)
+        now = self.active[c.name]
+        other = c.nodes[1] if now == c.nodes[0] else c.nodes[0]
+        return World(self.scenario, {**self.active, c.name: other})
+
+    def cluster_by_virtual_name(self, name: str) -> Cluster | None:
+        for c in self.scenario.clusters:
+            if c.virtual_name == name:
+                return c
+        return None
+
+    def cluster_of_server(self, server: str) -> Cluster | None:
+        return self.cluster_by_virtual_name(self.scenario.server(server).host)
+
+    def addresses(self, host: str) -> tuple[str, ...]:
+        """The addresses on ``host``'s card now, in order: its own first, then virtual IPs it holds."""
+        return self._addresses[host]
+
+    def owner(self, ip: str) -> str | None:
+        """The host that holds ``ip`` now, or None if nobody does."""
+        return self._owner.get(ip)
+
+    def mta_host(self, server: str) -> str:
+        """The host on which ``server``'s MTA runs now (the active node for a clustered server)."""
+        return self._mta_host[server]
+
+    def mta_on(self, host: str) -> str | None:
+        """The server whose MTA runs on ``host`` now, or None (a passive node runs none)."""
+        return self._mta_on.get(host)
+
+    def claimed(self, server: str) -> str:
+        """The address Exchange Administrator knows ``server`` by: the virtual IP on a cluster."""
+        cluster = self.cluster_of_server(server)
+        if cluster:
+            return cluster.virtual_ip
+        return self.scenario.host(self.scenario.server(server).host).primary
+
+    def registered_names(self, host: str) -> tuple[str, ...]:
+        """NetBIOS names ``host`` answers node status with: its own, then the groups it owns."""
+        owned = tuple(c.virtual_name for c in self.scenario.clusters if self.active[c.name] == host)
+        return (host, *owned)
+
+    def active_pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.active.items())
