@@ -254,7 +254,7 @@ class _Run:
         cx = dataclasses.replace(cx, phase="connected")
         where = "" if to_host == self.s.server(receiver).host else f" on {to_host}"
         text = f"{conn.server} connects from {wire} to {res.ip}, TCP port 102 (RFC 1006): {receiver}'s MTA{where} answers"
-        self.emit(t, Note(kind="connect", actor=receiver, text=text, basis="DOC Q176466"), cx)
+        self.emit(t, Note(kind="connect", actor=conn.server, text=text, basis="DOC Q176466"), cx)
         if wire == cx.claimed:
             text = f"{receiver} takes the TCP source address as the caller's network address: {wire}, the address {conn.server} is known by"
         else:

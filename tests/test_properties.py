@@ -1,0 +1,117 @@
+"""Invariants over generated scenarios (hypothesis): determinism, nothing lost, honest traces."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xcon_teach import simulate
+from xcon_teach.scenario import loads_scenario, scenario_from_dict
+from xcon_teach.sim import Trace
+
+from .strategies import scenario_data
+
+BASIS = re.compile(r"DOC Q\d{6}|MODEL")
+
+
+def run(data: dict[str, Any]) -> Trace:
+    return simulate(scenario_from_dict(data, source="generated"))
+
+
+@given(scenario_data())
+def test_same_scenario_same_bytes(data: dict[str, Any]) -> None:
+    first = run(data)
+    assert run(data).to_json() == first.to_json()
+    assert run(data).to_text() == first.to_text()
+    # and through the scenario's own TOML
+    assert simulate(loads_scenario(first.scenario.to_toml(), source="generated")).to_json() == first.to_json()
+
+
+@given(scenario_data())
+def test_every_message_ends_delivered_queued_or_ndr(data: dict[str, Any]) -> None:
+    trace = run(data)
+    s = trace.scenario
+    assert [m.id for m in trace.messages] == [f"m{i + 1}" for i in range(len(s.messages))]
+    for m, spec in zip(trace.messages, s.messages, strict=True):
+        assert m.status in ("delivered", "queued", "ndr")
+        assert (m.status == "delivered") == (m.delivered_at is not None)
+        assert (m.status == "ndr") == (m.returned_at is not None)
+        if m.status == "delivered":
+            assert spec.at + 2.0 <= m.delivered_at <= s.until
+        if m.status == "ndr":
+            limit = 1 + s.connector(spec.sender, spec.recipient).max_open_retries
+            assert m.attempts >= limit
+        assert m.attempts == 0 or spec.at <= s.until
+    delivered = [st.message for st in trace.steps if st.kind == "deliver"]
+    returned = [st.message for st in trace.steps if st.kind == "ndr"]
+    assert sorted(delivered) == sorted(m.id for m in trace.messages if m.status == "delivered")
+    assert sorted(returned) == sorted(m.id for m in trace.messages if m.status == "ndr")
+    assert len(set(delivered) | set(returned)) == len(delivered) + len(returned)  # no message ends twice
+
+
+@given(scenario_data())
+def test_delivered_only_after_the_receiver_found_a_connector(data: dict[str, Any]) -> None:
+    trace = run(data)
+    accepted: dict[str, float] = {}
+    for step in trace.steps:
+        if step.kind == "accept":
+            assert step.lookup is not None and step.lookup.outcome == "found"
+            assert step.connection is not None and step.connection.receiver == step.connection.remote
+            accepted[step.connection.connector] = step.time
+        if step.kind == "deliver":
+            assert step.connection is not None
+            assert step.connection.connector in accepted and accepted[step.connection.connector] < step.time
+            msg = trace.message(step.message or "")
+            assert step.connection.receiver == msg.recipient == step.actor
+
+
+@given(scenario_data())
+def test_events_are_logged_only_by_receivers(data: dict[str, Any]) -> None:
+    trace = run(data)
+    logged = []
+    for step in trace.steps:
+        for event in step.events:
+            assert step.lookup is not None and step.connection is not None
+            assert event.server == step.lookup.receiver == step.connection.receiver == step.actor
+            assert event.id == 9301 and event.time == step.time
+            logged.append(event)
+    assert tuple(logged) == trace.event_log
+
+
+@given(scenario_data())
+def test_time_never_goes_backwards_and_every_step_has_a_basis(data: dict[str, Any]) -> None:
+    trace = run(data)
+    times = [s.time for s in trace.steps]
+    assert times == sorted(times)
+    assert all(0 <= t <= trace.until for t in times)
+    assert [e.time for e in trace.event_log] == sorted(e.time for e in trace.event_log)
+    for step in trace.steps:
+        assert BASIS.fullmatch(step.basis), step
+        assert step.actor and step.text and "\n" not in step.text
+    assert trace.steps[-1].kind == "end"
+
+
+@given(scenario_data(with_actions=False))
+def test_without_failover_attempts_stay_within_the_override_limit(data: dict[str, Any]) -> None:
+    trace = run(data)
+    for m, spec in zip(trace.messages, trace.scenario.messages, strict=True):
+        assert m.attempts <= 1 + trace.scenario.connector(spec.sender, spec.recipient).max_open_retries
+
+
+@given(scenario_data())
+def test_presented_address_is_what_a_listening_mta_saw(data: dict[str, Any]) -> None:
+    trace = run(data)
+    seen = {st.connection.wire for st in trace.steps if st.kind == "connect" and st.connection and st.connection.receiver}
+    for m in trace.messages:
+        assert m.presented_address is None or m.presented_address in seen
+
+
+@given(scenario_data(), st.sampled_from([0.0, 1.0, 600.0]))
+def test_json_is_valid_and_matches_to_dict(data: dict[str, Any], until: float) -> None:
+    trace = simulate(scenario_from_dict(data), until=until)
+    assert json.loads(trace.to_json()) == trace.to_dict()
+    assert list(trace.to_dict()) == ["title", "messages", "event_log", "steps"]
