@@ -68,7 +68,8 @@ def run(cmd: list[str], **kw: object) -> int:
 
 
 def lab(args: list[str]) -> int:
-    return run([venv_tool("jupyter"), "lab", "--notebook-dir", str(ROOT / "notebooks"), *args])
+    extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # containers often run as root
+    return run([venv_tool("jupyter"), "lab", "--notebook-dir", str(ROOT / "notebooks"), *extra, *args])
 
 
 def test(args: list[str]) -> int:

@@ -310,6 +310,7 @@ class _Run:
         return self.fail(t, c, msgs, cx)
 
     def fail(self, t: float, c: int, msgs: list[int], cx: Connection) -> None:
+        """The attempt carrying ``msgs`` failed: NDR those out of attempts, retry the rest."""
         conn = self.s.connectors[c]
         limit = 1 + conn.max_open_retries
         for m in msgs:
@@ -324,13 +325,13 @@ class _Run:
                 )
                 self.emit(t, Note(kind="ndr", actor=conn.server, text=text, basis="MODEL"), cx, message=self.ids[m])
         if self.queue[c]:
-            self.retry(t, c, cx, "")
+            self.retry(t, c, cx)
 
-    def retry(self, t: float, c: int, cx: Connection | None, why: str) -> None:
+    def retry(self, t: float, c: int, cx: Connection) -> None:
         conn = self.s.connectors[c]
         at = t + conn.open_interval
         number = self.attempts[self.queue[c][0]]
-        text = f"{why}{conn.server} will try again in {conn.open_interval:g} s (open interval), at {clock(at)}: retry {number} of {conn.max_open_retries}"
+        text = f"{conn.server} will try again in {conn.open_interval:g} s (open interval), at {clock(at)}: retry {number} of {conn.max_open_retries}"
         self.emit(t, Note(kind="retry", actor=conn.server, text=text, basis="DOC Q234157"), cx)
         self.engine.schedule(at, ATTEMPT, c, ("attempt", c))
 
@@ -376,7 +377,11 @@ class _Run:
             conn = self.s.connectors[c]
             touched = {self.world.cluster_of_server(conn.server), self.world.cluster_of_server(assoc.receiver)}
             if any(x is not None and x.name == cluster.name for x in touched):
+                # The association fails like a refused attempt: messages stay queued and are
+                # retried, unless this was their last allowed attempt (then NDR), so no message
+                # ever gets more than 1 + max open retries attempts.
                 self.assoc[c] = None
                 cx = dataclasses.replace(assoc.connection, phase="dropped")
-                why = f"The failover drops the association {conn.label}; {self._list(assoc.carried)} stay queued. "
-                self.retry(t, c, cx, why)
+                text = f"The failover drops the association {conn.label}; {self._list(assoc.carried)} stay in the queue"
+                self.emit(t, Note(kind="drop", actor=conn.server, text=text, basis="MODEL"), cx)
+                self.fail(t, c, assoc.carried, cx)
