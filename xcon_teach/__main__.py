@@ -1,6 +1,7 @@
-"""The command line: ``python -m xcon_teach`` (or ``xcon-teach``) list | show | run | export.
+"""The command line: ``python -m xcon_teach`` (or ``xcon-teach``) list | show | run | export | live.
 
-Exit status 0 on success and 2 on bad input, with one clear line on stderr and no traceback.
+Exit status 0 on success and 2 on bad input, with one clear line on stderr and no traceback;
+``live`` also exits 1 when the kernel and the model disagree.
 """
 
 from __future__ import annotations
@@ -64,6 +65,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the JSON result (messages, event log, steps) instead of the transcript"
     )
     run.add_argument("--until", type=_seconds, metavar="SECONDS", help="simulate until this time (overrides [run] until)")
+
+    export = sub.add_parser(
+        "export",
+        help="draw a scenario for slides: GIF, HTML or PNG",
+        description="Draw a scenario's storyboard (its key frames) as an animated GIF or a self-contained HTML page, "
+        "or one frame as a PNG.",
+        epilog="Example: xcon-teach export kb-q169113 -o kb.gif",
+    )
+    export.add_argument("scenario", metavar="FILE_OR_NAME", help="a scenario TOML file, or a name from `xcon-teach list`")
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.gif, OUT.html or OUT.png")
+    export.add_argument(
+        "--frame", type=int, metavar="N", help="for PNG: the storyboard frame to draw, from 0 (default: the first refusal)"
+    )
+    export.add_argument("--until", type=_seconds, metavar="SECONDS", help="simulate until this time (overrides [run] until)")
+    export.add_argument(
+        "--seconds-per-frame",
+        type=float,
+        default=2.5,
+        metavar="S",
+        help="for GIF and HTML: how long each frame shows (default 2.5)",
+    )
+
+    from .live.cli import add_parser as add_live_parser
+
+    add_live_parser(sub)
     return p
 
 
@@ -96,13 +122,35 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
     out.write(trace.to_json() if args.json else trace.to_text())
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], None]] = {"list": _list, "show": _show, "run": _run}
+def _export(args: argparse.Namespace, out: TextIO) -> None:
+    from . import load_scenario, simulate
+    from .draw.export import check_output, export
+
+    check_output(args.output)  # a bad path fails before any drawing
+    trace = simulate(load_scenario(args.scenario), until=args.until)
+    written = export(trace, args.output, frame=args.frame, seconds_per_frame=args.seconds_per_frame)
+    out.write(f"wrote {written}\n")
+
+
+def _live(args: argparse.Namespace, out: TextIO) -> int:
+    from .live.cli import run as run_live
+
+    return run_live(args, out)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int | None]] = {
+    "list": _list,
+    "show": _show,
+    "run": _run,
+    "export": _export,
+    "live": _live,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        COMMANDS[args.command](args, sys.stdout)
+        status = COMMANDS[args.command](args, sys.stdout) or 0
         sys.stdout.flush()
     except XconError as exc:
         sys.stderr.write(f"{PROG}: {exc}\n")
@@ -111,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `xcon-teach run ... | head` closed the pipe early: not an error worth a traceback.
         sys.stderr.close()
         return 0
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ class _Run:
         lookup: Lookup | None = None,
         events: tuple[Event, ...] = (),
         message: str | None = None,
+        next_attempt: float | None = None,
     ) -> None:
         if self._queues is None:
             self._queues = tuple((c.label, len(q)) for c, q in zip(self.s.connectors, self.queue, strict=True))
@@ -150,6 +151,7 @@ class _Run:
                 lookup=lookup,
                 events=events,
                 message=message,
+                next_attempt=next_attempt,
             )
         )
 
@@ -332,7 +334,7 @@ class _Run:
         at = t + conn.open_interval
         number = self.attempts[self.queue[c][0]]
         text = f"{conn.server} will try again in {conn.open_interval:g} s (open interval), at {clock(at)}: retry {number} of {conn.max_open_retries}"
-        self.emit(t, Note(kind="retry", actor=conn.server, text=text, basis="DOC Q234157"), cx)
+        self.emit(t, Note(kind="retry", actor=conn.server, text=text, basis="DOC Q234157"), cx, next_attempt=at)
         self.engine.schedule(at, ATTEMPT, c, ("attempt", c))
 
     def deliver(self, t: float, c: int, serial: int) -> None:

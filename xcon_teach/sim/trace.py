@@ -129,6 +129,8 @@ class Step:
     """Events logged at this step."""
     message: str | None = None
     """The message this step is about (submit, deliver, NDR), by id."""
+    next_attempt: float | None = None
+    """On a retry step: when the connector tries again."""
 
     @property
     def basis_label(self) -> str:

@@ -1,0 +1,312 @@
+"""The picture: layout, storyboard, frames that say what the trace says, fast and exact blitting, export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from xcon_teach import load_scenario, loads_scenario, simulate
+from xcon_teach.draw import STATUS, TraceView, key_frame, portray, storyboard
+from xcon_teach.draw.export import export, storyboard_portrayals
+from xcon_teach.draw.layout import Box, layout
+from xcon_teach.draw.picture import FULL_SIZE, Picture
+from xcon_teach.scenario import library
+
+KB = simulate(load_scenario("kb-q169113"))
+
+
+def picture_at(trace, kind: str, nth: int = 0, **match: object) -> tuple[Picture, int]:  # type: ignore[no-untyped-def]
+    """A picture showing the nth step of ``kind`` whose connection matches ``match``."""
+    steps = [
+        i
+        for i, st in enumerate(trace.steps)
+        if st.kind == kind and all(getattr(st.connection, k, None) == v for k, v in match.items())
+    ]
+    pic = Picture(trace.scenario)
+    pic.show(portray(TraceView(trace), steps[nth]))
+    pic.render()
+    return pic, steps[nth]
+
+
+# --- storyboard (pure) -----------------------------------------------------------------------------
+
+
+def test_a_day_of_retries_fits_in_a_few_dozen_frames() -> None:
+    frames = storyboard(KB)
+    assert len(frames) <= 40
+    assert [f.step for f in frames] == sorted(f.step for f in frames)
+    assert frames[0].step == 0 and frames[-1].step == len(KB.steps) - 1
+    collapsed = [f for f in frames if f.caption]
+    assert len(collapsed) == 1 and collapsed[0].repeats == 144
+    assert "144 more refused attempts on EXCLUS -> EXA, every 600 s (00:10:00 to 24:00:00)" in (collapsed[0].caption or "")
+    kinds = {KB.steps[f.step].kind for f in frames}
+    assert {"present", "lookup", "reverse", "event", "refuse", "accept", "deliver", "ndr", "end"} <= kinds
+
+
+@pytest.mark.parametrize("name", library.names())
+def test_every_storyboard_is_short_and_keeps_every_distinct_attempt(name: str) -> None:
+    trace = simulate(load_scenario(name))
+    frames = storyboard(trace)
+    assert len(frames) <= 60, len(frames)
+    shown = {f.step for f in frames}
+    # every step that is not part of a repeated attempt is a frame
+    for kind in ("submit", "deliver", "ndr", "failover", "addresses", "drop", "end"):
+        assert all(i in shown for i, st in enumerate(trace.steps) if st.kind == kind), kind
+
+
+def test_key_frame_is_the_first_refusal_or_failure() -> None:
+    frames = storyboard(KB)
+    assert KB.steps[frames[key_frame(frames, KB)].step].kind == "refuse"
+    baseline = simulate(load_scenario("baseline"))
+    assert baseline.steps[storyboard(baseline)[key_frame(storyboard(baseline), baseline)].step].kind == "deliver"
+
+
+# --- what a frame says -----------------------------------------------------------------------------
+
+
+def test_refused_frame_shows_claimed_wire_outcome_events_and_clock() -> None:
+    pic, i = picture_at(KB, "refuse")
+    texts = pic.texts()
+    assert "claimed: 10.0.1.20 (virtual IP of EXCLUS)" in texts
+    assert "on the wire: 10.0.1.11  ≠ claimed" in texts
+    assert "✖ connector not found: refused" in texts
+    assert "00:00:00   4E4F444531 = 'NODE1'" in texts and "00:00:00   0A00010B = 10.0.1.11" in texts
+    assert "Event Viewer on EXA" in texts
+    assert any(t.startswith("00:00:00    step 22 of 2041") for t in texts)
+    assert KB.steps[i].text in texts and "basis: documented (KB Q169113)" in texts
+    assert "NODE1 (active)\n10.0.1.11" in texts and "NODE2 (passive)\n10.0.1.12" in texts
+
+
+def test_found_frame_shows_the_match() -> None:
+    pic, _ = picture_at(KB, "accept")
+    texts = pic.texts()
+    assert "claimed: 10.0.0.10 (EXA's address)" in texts and "on the wire: 10.0.0.10  = claimed" in texts
+    assert "✔ association accepted" in texts
+
+
+def test_found_and_refused_differ_in_line_style_and_symbol_not_only_colour() -> None:
+    found, _ = picture_at(KB, "accept")
+    refused, _ = picture_at(KB, "refuse")
+    assert found.arrow.get_linestyle() == "-" and refused.arrow.get_linestyle() == "--"
+    assert found.mark.get_text().startswith("✔") and refused.mark.get_text().startswith("✖")
+    assert found.arrow.get_edgecolor() != refused.arrow.get_edgecolor()
+    pending, _ = picture_at(KB, "caller")
+    assert pending.arrow.get_linestyle() == ":"
+    assert {s.linestyle for s in STATUS.values()} == {"-", "--", ":"} and len({s.symbol for s in STATUS.values()}) == 3
+
+
+def test_collapsed_frame_and_reverse_lookup_frame() -> None:
+    portrayals = storyboard_portrayals(KB)
+    collapsed = next(p for p in portrayals if "more refused attempts" in p.narration_text)
+    assert collapsed.clock == "24:00:00"
+    reverse = next(p for p in portrayals if p.lookup and "node status" in p.lookup)
+    assert reverse.lookup == "EXA: reverse lookup: NetBIOS node status -> NODE1, EXCLUS"
+    assert reverse.basis == "MODEL" and reverse.basis_text == "model assumption"
+
+
+def test_failover_moves_the_virtual_server_box() -> None:
+    trace = simulate(load_scenario("wrong-fix"))
+    before, _ = picture_at(trace, "submit")
+    after, _ = picture_at(trace, "addresses")
+    vip_before = before.vip_patch["WOLFPACK"].get_x()
+    vip_after = after.vip_patch["WOLFPACK"].get_x()
+    assert vip_after > vip_before  # above NODE2 now
+    assert after.node_patch["NODE2"].get_linestyle() == "-" and after.node_patch["NODE1"].get_linestyle() == "--"
+    assert "NODE2 (active)\n10.0.1.12" in after.texts()
+
+
+def test_dropped_by_firewall_and_no_mta_frames() -> None:
+    fw = simulate(load_scenario("firewall"))
+    pic, _ = picture_at(fw, "firewall", sender="EXCLUS")
+    assert "✖ dropped by the firewall" in pic.texts()
+    wrong = simulate(load_scenario("wrong-fix"))
+    pic, _ = picture_at(wrong, "connect", phase="failed")
+    assert "✖ no MTA listening on 10.0.1.11" in pic.texts()
+
+
+# --- layout --------------------------------------------------------------------------------------
+
+THREE_SERVERS = """
+[hosts.N1]
+addresses = ["10.1.0.11"]
+[hosts.N2]
+addresses = ["10.1.0.12"]
+[hosts.M1]
+addresses = ["10.2.0.11"]
+[hosts.M2]
+addresses = ["10.2.0.12"]
+[hosts.HUB]
+addresses = ["10.3.0.10"]
+[clusters.C1]
+nodes = ["N1", "N2"]
+active = "N1"
+virtual_name = "V1"
+virtual_ip = "10.1.0.20"
+[clusters.C2]
+nodes = ["M1", "M2"]
+active = "M2"
+virtual_name = "V2"
+virtual_ip = "10.2.0.20"
+[servers.V1]
+site = "EAST"
+host = "V1"
+[servers.V2]
+site = "WEST"
+host = "V2"
+[servers.HUB]
+site = "CENTRE"
+host = "HUB"
+[[connectors]]
+server = "HUB"
+remote = "V1"
+stack = "ip"
+address = "10.1.0.20"
+[[connectors]]
+server = "V1"
+remote = "HUB"
+stack = "ip"
+address = "10.3.0.10"
+[[connectors]]
+server = "V2"
+remote = "HUB"
+stack = "hostname"
+address = "HUB"
+[[messages]]
+at = 0
+from = "V2"
+to = "HUB"
+"""
+
+
+def test_two_clusters_three_servers_no_overlapping_boxes() -> None:
+    s = loads_scenario(THREE_SERVERS)
+    lay = layout(s, Box(10, 170, 815, 495))
+    boxes = lay.all_boxes()
+    for i, (name_a, a) in enumerate(boxes):
+        for name_b, b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (name_a, name_b)
+        assert 10 <= a.x and a.x + a.w <= 825, name_a
+    assert [site.name for site in lay.sites] == ["EAST", "WEST", "CENTRE"]
+    assert lay.graph.number_of_nodes() >= 5 + 2 + 1
+    # and the scenario draws every frame
+    trace = simulate(s)
+    pic = Picture(s)
+    for p in storyboard_portrayals(trace):
+        pic.show(p)
+        pic.render()
+
+
+def test_layout_is_deterministic() -> None:
+    a = layout(load_scenario("both-clustered"), Box(0, 0, 800, 500))
+    b = layout(load_scenario("both-clustered"), Box(0, 0, 800, 500))
+    assert a.hosts == b.hosts and a.virtual == b.virtual and a.names == b.names
+
+
+# --- every frame of every scenario, and blitting that equals a full draw ------------------------------
+
+
+@pytest.mark.parametrize("name", library.names())
+def test_every_built_in_scenario_draws_every_storyboard_frame(name: str) -> None:
+    trace = simulate(load_scenario(name))
+    pic = Picture(trace.scenario)
+    for p in storyboard_portrayals(trace):
+        pic.show(p)
+        pic.render()
+        assert p.narration and pic.narration.get_text() == "\n".join(p.narration)
+
+
+@pytest.mark.parametrize("name", ["kb-q169113", "wrong-fix", "firewall"])
+def test_partial_redraw_equals_a_full_redraw_pixel_for_pixel(name: str) -> None:
+    trace = simulate(load_scenario(name))
+    portrayals = storyboard_portrayals(trace)
+    fast, slow = Picture(trace.scenario), Picture(trace.scenario)
+    order = list(range(len(portrayals))) + [(k * 7) % len(portrayals) for k in range(len(portrayals))]
+    for k in order:
+        fast.show(portrayals[k])
+        fast.render()
+        slow.show(portrayals[k])
+        slow._full_render()
+        assert np.array_equal(np.asarray(fast.canvas.buffer_rgba()), np.asarray(slow.canvas.buffer_rgba())), k
+
+
+# --- PNG determinism and export --------------------------------------------------------------------
+
+
+def test_same_frame_same_png_bytes() -> None:
+    p = storyboard_portrayals(KB)[21]
+    assert Picture(KB.scenario).frame_png(p) == Picture(KB.scenario).frame_png(p)
+
+
+def test_export_png_is_byte_identical_across_processes(tmp_path: Path) -> None:
+    for name in ("a.png", "b.png"):
+        result = subprocess.run(
+            [sys.executable, "-m", "xcon_teach", "export", "kb-q169113", "-o", str(tmp_path / name), "--frame", "5"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    with Image.open(tmp_path / "a.png") as im:
+        assert im.size == (int(FULL_SIZE[0]), int(FULL_SIZE[1])) and im.format == "PNG"
+
+
+def test_export_gif_and_html(tmp_path: Path) -> None:
+    frames = len(storyboard(KB))
+    gif = export(KB, tmp_path / "kb.gif")
+    with Image.open(gif) as im:
+        assert im.format == "GIF" and im.n_frames == frames
+    html = export(KB, tmp_path / "kb.html")
+    text = html.read_text()
+    assert text.count("data:image/png;base64") == frames and "<script" in text
+    assert html.stat().st_size < 5_000_000
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ("kb.svg", "-o: cannot write .svg; use .gif, .html or .png"),
+        ("kb", "-o: cannot write a file without an extension"),
+        ("missing/kb.gif", "-o: the folder"),
+        (".", "-o: cannot write"),
+    ],
+)
+def test_export_bad_output_exits_2_with_one_line(tmp_path: Path, output: str, expected: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "xcon_teach", "export", "kb-q169113", "-o", output],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert expected in result.stderr and len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_export_bad_frame_exits_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "xcon_teach", "export", "kb-q169113", "-o", "x.png", "--frame", "999"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "--frame: must be between 0 and 26" in result.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_drawing_layer_alone_imports_matplotlib() -> None:
+    code = "import sys, xcon_teach.draw; print('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    root = Path(__file__).resolve().parent.parent / "xcon_teach"
+    importers = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "import matplotlib" in p.read_text() or "from matplotlib" in p.read_text()
+    )
+    assert all(p.startswith(("draw/", "lab/")) for p in importers), importers

@@ -1,0 +1,313 @@
+"""The live lab against the real kernel (issue 7): needs root, as CI here has.
+
+Every test that builds namespaces checks that none is left behind. The refusal without root is
+tested everywhere (it fakes the user id).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+
+import pytest
+
+from xcon_teach import load_scenario
+from xcon_teach.errors import UsageError
+from xcon_teach.live import cli, netns, rfc1006
+from xcon_teach.live.compare import LiveLab, compare
+from xcon_teach.sim.world import World
+
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("ip") is None,
+    reason="the live lab needs root and iproute2: network namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN",
+)
+
+FOUR = ("kb-q169113", "workaround", "override", "wrong-fix")
+
+
+def ours(prefix: str) -> list[str]:
+    return [n for n in netns.namespaces() if n.startswith(prefix)]
+
+
+def root_links() -> list[str]:
+    """Interface names in the root namespace (the lab must not add or remove any)."""
+    out = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True).stdout
+    return sorted(line.split(":")[1].strip().split("@")[0] for line in out.splitlines())
+
+
+@pytest.fixture
+def prefix() -> Iterator[str]:
+    """A fresh run prefix; afterwards, no namespace with it may exist."""
+    p = netns.new_prefix()
+    yield p
+    left = ours(p)
+    if left:  # clean up for the next test, then fail this one
+        subprocess.run(["ip", "-force", "-batch", "-"], input="".join(f"netns del {n}\n" for n in left), text=True, check=False)
+    assert left == [], f"namespaces left behind: {left}"
+
+
+def args(scenario: str = "kb-q169113", *, json: bool = False, cleanup: bool = False) -> argparse.Namespace:
+    return argparse.Namespace(command="live", scenario=scenario, json=json, cleanup=cleanup)
+
+
+# --- the comparison ---------------------------------------------------------------------------
+
+
+@needs_root
+@pytest.mark.parametrize("name", FOUR)
+def test_kernel_agrees_with_the_model(name: str, prefix: str) -> None:
+    before = root_links()
+    report = compare(load_scenario(name), prefix=prefix)
+    assert report.agree, report.to_text()
+    assert all(r.agree for r in report.rows)
+    assert {r.phase for r in report.rows} == {"A", "B"}  # before and after the failover
+    assert len(report.rows) == 2 * len(load_scenario(name).messages)
+    assert [b.kernel_text for b in report.binds] == ["[Errno 99] EADDRNOTAVAIL"]
+    assert all(b.agree for b in report.binds)
+    assert report.subnet == "10.0.0.0/23"
+    assert root_links() == before  # nothing touched outside the lab's namespaces
+
+
+@needs_root
+def test_the_four_scenarios_take_under_ten_seconds() -> None:
+    seconds = sum(compare(load_scenario(name)).seconds for name in FOUR)
+    assert seconds < 10.0  # measured here: about 0.3 s
+
+
+@needs_root
+@pytest.mark.slow
+def test_the_firewall_drops_before_the_mta_sees_anything(prefix: str) -> None:
+    # Two dropped SYNs wait out the 2 s socket timeout each, hence "slow".
+    report = compare(load_scenario("firewall"), prefix=prefix)
+    assert report.agree, report.to_text()
+    dropped = [r for r in report.rows if r.route == "EXCLUS->EXA"]
+    assert {(r.kernel.outcome, r.kernel.tag, r.model.why) for r in dropped} == {("unreachable", "timed out", "firewall drop")}
+    assert all(r.kernel.events == () for r in dropped)  # no 9301: the MTA never saw the caller
+
+
+@needs_root
+def test_the_reference_scenario_in_detail(prefix: str) -> None:
+    report = compare(load_scenario("kb-q169113"), prefix=prefix)
+    rows = {(r.phase, r.message): r for r in report.rows}
+    # Unbound: the kernel picks the node's own (primary) address, never the secondary virtual IP.
+    assert rows["A", "m1"].kernel.source == "10.0.1.11"
+    assert rows["A", "m1"].kernel.bound is None
+    assert (rows["A", "m1"].kernel.outcome, rows["A", "m1"].kernel.tag) == ("refused", "DR 136")
+    assert rows["B", "m1"].kernel.source == "10.0.1.12"  # the bug follows the group
+    assert rows["A", "m2"].kernel.outcome == "accepted"
+    # The live MTA logged the model's two Event 9301 texts for the address it saw.
+    assert [e.network_address for e in rows["A", "m1"].kernel.events] == ["0A00010B", "4E4F444531"]
+    assert "could not be found" in rows["A", "m1"].kernel.events[0].text
+
+
+@needs_root
+def test_wrong_fix_fails_over_mid_scenario(prefix: str) -> None:
+    report = compare(load_scenario("wrong-fix"), prefix=prefix)
+    outcomes = [(r.phase, r.message, r.kernel.outcome) for r in report.rows]
+    assert ("A", "m4", "no MTA") in outcomes  # after the scripted failover nobody listens on 10.0.1.11
+    assert ("B", "m3", "accepted") in outcomes  # phase B's scripted failover brings NODE1 back
+    assert report.agree
+
+
+@needs_root
+def test_override_binds_the_virtual_ip(prefix: str) -> None:
+    report = compare(load_scenario("override"), prefix=prefix)
+    exclus = [r for r in report.rows if r.route == "EXCLUS->EXA"]
+    assert {r.kernel.bound for r in exclus} == {"10.0.1.20"}
+    assert {r.kernel.source for r in exclus} == {"10.0.1.20"}
+
+
+@needs_root
+def test_a_failing_override_bind_agrees_with_the_model(prefix: str) -> None:
+    # Override = NODE1's own address: it binds on NODE1, and fails on NODE2 after the failover.
+    report = compare(load_scenario("override").with_override("EXCLUS", "10.0.1.11"), prefix=prefix)
+    assert report.agree, report.to_text()
+    failed = [(r.phase, r.message) for r in report.rows if r.kernel.outcome == "bind failed"]
+    assert failed == [("A", "m3"), ("B", "m1")]
+    assert all(r.kernel.tag == "EADDRNOTAVAIL" for r in report.rows if r.kernel.outcome == "bind failed")
+
+
+@needs_root
+def test_the_comparison_can_disagree(prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a vacuous check: add the virtual IP *before* the node's own, and the kernel presents it."""
+    create = netns.Network.create
+
+    def vip_first(self: netns.Network, addresses: dict[str, tuple[str, ...]]) -> None:
+        create(self, {h: tuple(reversed(a)) for h, a in addresses.items()})
+
+    monkeypatch.setattr(netns.Network, "create", vip_first)
+    report = compare(load_scenario("kb-q169113"), prefix=prefix)
+    assert not report.agree
+    row = report.rows[0]
+    assert (row.kernel.source, row.kernel.outcome, row.model.source, row.model.outcome) == (
+        "10.0.1.20",
+        "accepted",
+        "10.0.1.11",
+        "refused",
+    )
+    assert "DIFFER" in report.to_text()
+
+
+@needs_root
+def test_addresses_are_on_link_vip_secondary_and_nothing_routed_out(prefix: str) -> None:
+    s = load_scenario("kb-q169113")
+    with LiveLab(s, prefix=prefix) as lab:
+        lab.follow(World.initial(s))
+        assert lab.network.addresses("NODE1") == ["10.0.1.11", "10.0.1.20"]
+        shown = subprocess.run(
+            ["ip", "-n", lab.namespace("NODE1"), "-o", "-4", "addr", "show", "dev", "eth0"], capture_output=True, text=True
+        ).stdout
+        assert "10.0.1.20/23 scope global secondary" in shown
+        for host in ("EXA", "NODE1", "NODE2"):
+            routes = subprocess.run(["ip", "-n", lab.namespace(host), "-4", "route"], capture_output=True, text=True).stdout
+            assert "default" not in routes
+            assert routes.split()[0] == "10.0.0.0/23"
+        assert len(ours(prefix)) == 4  # three hosts and the bridge
+    assert ours(prefix) == []
+
+
+# --- the receiving MTA stays up -------------------------------------------------------------------
+
+MALFORMED = {
+    "truncated": rfc1006.encode(rfc1006.ConnectRequest(src_ref=1, calling=b"EXCLUS", called=b"EXA"))[:9],
+    "wrong version": b"\x02\x00\x00\x0b\x06\x80\x00\x00\x00\x00\x88",
+    "length disagrees": b"\x03\x00\x00\x07" + bytes.fromhex("06e00000000100"),
+    "unknown TPDU code": b"\x03\x00\x00\x07\x02\xf0\x80",
+}
+
+
+@needs_root
+def test_the_listener_keeps_serving_after_malformed_packets(prefix: str) -> None:
+    s = load_scenario("kb-q169113")
+    with LiveLab(s, prefix=prefix) as lab:
+        lab.follow(World.initial(s))
+        for payload in MALFORMED.values():
+            with netns.socket_in(lab.namespace("NODE1"), 2.0) as sock:
+                sock.connect(("10.0.0.10", 102))
+                sock.sendall(payload)
+                sock.shutdown(socket.SHUT_WR)  # so a truncated packet meets the end of the stream
+                try:
+                    assert sock.recv(100) == b""  # closed, with no answer
+                except ConnectionResetError:
+                    pass  # closed with our bytes unread: also closed
+        errors = lab.mtas["EXA"].errors
+        assert len(errors) == len(MALFORMED)
+        assert all("protocol error" in e and "connection closed" in e for e in errors)
+        assert "truncated" in errors[0] and "version" in errors[1] and "unknown TPDU code 0xF0" in errors[3]
+        # ... and still serves a well-formed association.
+        after = lab.send(s.connector("EXCLUS"))
+        assert (after.source, after.outcome, after.tag) == ("10.0.1.11", "refused", "DR 136")
+        assert lab.send(s.connector("EXA")).outcome == "accepted"
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+@needs_root
+def test_cli_prints_the_table_and_exits_0() -> None:
+    out = io.StringIO()
+    assert cli.run(args(), out) == 0
+    text = out.getvalue()
+    assert "kernel source  kernel outcome" in text
+    assert "EXCLUS->EXA  WOLFPACK=NODE1  10.0.1.11      refused (DR 136)" in text
+    assert "EADDRNOTAVAIL check: WOLFPACK failed over to NODE2; bind(10.0.1.20) on NODE1: kernel [Errno 99]" in text
+    assert "Not compared: name services" in text
+    assert ours(netns.STEM + f"{os.getpid()}-") == []
+
+
+@needs_root
+def test_cli_json() -> None:
+    out = io.StringIO()
+    assert cli.run(args("wrong-fix", json=True), out) == 0
+    data = json.loads(out.getvalue())
+    assert data["agree"] is True
+    assert [r["verdict"] for r in data["rows"]] == ["agree"] * 8
+    assert data["bind_checks"][0]["kernel_errno"] == 99
+    assert list(data)[:3] == ["title", "scenario", "prefix"]
+
+
+@needs_root
+def test_cleanup_removes_leftovers_of_killed_runs_only() -> None:
+    dead = f"{netns.STEM}0-beef-h-LEFTOVER"  # pid 0 is never a running process
+    busy = f"{netns.STEM}1-beef-h-BUSY"  # pid 1 always runs
+    subprocess.run(["ip", "netns", "add", dead], check=True)
+    subprocess.run(["ip", "netns", "add", busy], check=True)
+    try:
+        out = io.StringIO()
+        assert cli.run(args(cleanup=True), out) == 0
+        assert f"removed {dead}" in out.getvalue()
+        assert f"kept {busy}" in out.getvalue()
+        assert dead not in netns.namespaces()
+        assert busy in netns.namespaces()
+    finally:
+        subprocess.run(["ip", "-force", "-batch", "-"], input=f"netns del {dead}\nnetns del {busy}\n", text=True, check=False)
+
+
+@needs_root
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_deletes_the_namespaces(sig: signal.Signals) -> None:
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from xcon_teach import load_scenario
+        from xcon_teach.live.compare import LiveLab
+        from xcon_teach.live.netns import Interrupted
+        from xcon_teach.sim.world import World
+        s = load_scenario("kb-q169113")
+        try:
+            with LiveLab(s) as lab:
+                lab.follow(World.initial(s))
+                print(lab.network.prefix, flush=True)
+                time.sleep(30)
+        except Interrupted as exc:
+            sys.exit(128 + exc.signum)
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        prefix = child.stdout.readline().strip()
+        assert len(ours(prefix)) == 4
+        child.send_signal(sig)
+        assert child.wait(timeout=10) == 128 + sig
+        assert ours(prefix) == []
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def test_non_root_is_refused_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    for a in (args(), args(cleanup=True)):
+        with pytest.raises(UsageError) as caught:
+            cli.run(a, io.StringIO())
+        message = str(caught.value)
+        assert "\n" not in message
+        assert message.startswith("live: needs root")
+
+
+def test_parser_defaults() -> None:
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["live"])
+    assert (parsed.scenario, parsed.json, parsed.cleanup) == ("kb-q169113", False, False)
+    assert parser.parse_args(["live", "wrong-fix", "--json"]).scenario == "wrong-fix"
+
+
+def test_public_addresses_are_refused() -> None:
+    from xcon_teach.live.netns import subnet_for
+
+    with pytest.raises(UsageError, match="only private addresses"):
+        subnet_for(["10.0.0.1", "145.245.193.27"])
+    with pytest.raises(UsageError, match="one private block"):
+        subnet_for(["10.0.0.1", "192.168.0.1"])

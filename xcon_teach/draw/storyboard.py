@@ -1,0 +1,152 @@
+"""The key frames of a trace, for teaching and export (pure; no matplotlib).
+
+An *episode* is one connection attempt: its steps from ``attempt`` to the acceptance or refusal
+(and the ``retry`` that follows). An episode that repeats the previous episode of the same
+connector step for step (same addresses, same stages, same events; only the clock and the attempt
+number differ) teaches nothing new, so a stretch of such repeats becomes one frame that says so:
+"... 144 more refused attempts on EXCLUS -> EXA, every 600 s". Everything else is a frame of its
+own, so a day of retries fits in a few dozen frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..sim import Step, Trace, clock
+
+__all__ = ["Frame", "key_frame", "storyboard"]
+
+_EPISODE_KINDS = {
+    "attempt",
+    "resolve",
+    "present",
+    "firewall",
+    "connect",
+    "caller",
+    "lookup",
+    "event",
+    "reverse",
+    "accept",
+    "refuse",
+    "retry",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    step: int
+    """Index of the step shown, in ``trace.steps``."""
+    caption: str | None = None
+    """Replaces the step's narration on a frame that stands for a collapsed stretch."""
+    repeats: int = 0
+    """How many repeated attempts this frame stands for (0 for an ordinary frame)."""
+
+
+def _segments(steps: tuple[Step, ...]) -> list[tuple[int, int]]:
+    """(start, end) index ranges: one per attempt episode, one per other step."""
+    out = []
+    i = 0
+    while i < len(steps):
+        st = steps[i]
+        if st.kind == "attempt" and st.connection is not None:
+            key = (st.connection.connector, st.connection.attempt)
+            j = i + 1
+            while (
+                j < len(steps)
+                and steps[j].kind in _EPISODE_KINDS - {"attempt"}
+                and steps[j].connection is not None
+                and (steps[j].connection.connector, steps[j].connection.attempt) == key  # type: ignore[union-attr]
+            ):
+                j += 1
+            out.append((i, j))
+            i = j
+        else:
+            out.append((i, i + 1))
+            i += 1
+    return out
+
+
+def _signature(steps: tuple[Step, ...]) -> tuple[object, ...]:
+    sig = []
+    for st in steps:
+        if st.kind == "retry":
+            continue
+        cx, lk = st.connection, st.lookup
+        sig.append(
+            (
+                st.kind,
+                st.actor,
+                st.basis,
+                cx and (cx.from_host, cx.wire, cx.destination, cx.to_host, cx.receiver, cx.phase),
+                lk and (lk.stage, lk.names, lk.outcome),
+                tuple(e.network_address for e in st.events),
+            )
+        )
+    return tuple(sig)
+
+
+def storyboard(trace: Trace) -> tuple[Frame, ...]:
+    """The key frames of ``trace``, in order."""
+    steps = trace.steps
+    frames: list[Frame] = []
+    last_sig: dict[str, tuple[object, ...]] = {}
+    run: list[tuple[int, int]] = []  # a stretch of repeated episodes not shown yet
+
+    def flush() -> None:
+        if not run:
+            return
+        per: dict[str, list[tuple[int, int]]] = {}
+        for a, b in run:
+            cx = steps[a].connection
+            assert cx is not None
+            per.setdefault(cx.connector, []).append((a, b))
+        parts = []
+        for connector, eps in per.items():
+            first, last = steps[eps[0][0]], steps[eps[-1][0]]
+            outcome = _outcome_word(steps[eps[0][0] : eps[0][1]])
+            times = f"{clock(first.time)} to {clock(last.time)}"
+            interval = trace.scenario.connector(*connector.split("->")).open_interval
+            route = connector.replace("->", " -> ")
+            if len(eps) == 1:
+                parts.append(f"one more {outcome} attempt on {route} at {clock(first.time)}")
+            else:
+                parts.append(f"{len(eps)} more {outcome} attempts on {route}, every {interval:g} s ({times})")
+        a, b = run[-1]
+        shown = max(i for i in range(a, b) if steps[i].kind != "retry") if b - a > 1 else a
+        same = "the same steps each time" if len(run) > 1 else "the same steps again"
+        frames.append(Frame(shown, "… " + "; ".join(parts) + ": " + same, repeats=len(run)))
+        run.clear()
+
+    for a, b in _segments(steps):
+        st = steps[a]
+        if st.kind == "attempt" and st.connection is not None:
+            sig = _signature(steps[a:b])
+            if last_sig.get(st.connection.connector) == sig:
+                run.append((a, b))
+                continue
+            last_sig[st.connection.connector] = sig
+        flush()
+        frames.extend(Frame(i) for i in range(a, b))
+    flush()
+    return tuple(frames)
+
+
+def _outcome_word(steps: tuple[Step, ...]) -> str:
+    kinds = {s.kind for s in steps}
+    if "refuse" in kinds:
+        return "refused"
+    if "accept" in kinds:
+        return "accepted"
+    return "failed"
+
+
+def key_frame(frames: tuple[Frame, ...], trace: Trace) -> int:
+    """The frame that tells the story best: the first refusal or failure, else the first delivery."""
+    for k, f in enumerate(frames):
+        st = trace.steps[f.step]
+        if st.kind == "refuse" or (st.connection is not None and st.connection.phase == "failed"):
+            return k
+    for k, f in enumerate(frames):
+        if trace.steps[f.step].kind == "deliver":
+            return k
+    return 0
