@@ -15,11 +15,14 @@ first use.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ScenarioError, UsageError, XconError
 from .scenario import Scenario, load_scenario, loads_scenario
 from .sim import Step, Trace, simulate
+
+if TYPE_CHECKING:
+    from .lab import Lab
 
 __all__ = [
     "Lab",
@@ -38,4 +41,9 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
+    # The lab pulls in ipywidgets and matplotlib: load it only when someone asks for it.
+    if name == "Lab":
+        from .lab import Lab
+
+        return Lab
     raise AttributeError(f"module 'xcon_teach' has no attribute {name!r}")

@@ -1,0 +1,222 @@
+"""The classroom lab, driven from Python exactly as clicks drive it (set .value, call .click())."""
+
+from __future__ import annotations
+
+import pytest
+
+from xcon_teach import Lab, load_scenario
+from xcon_teach.lab import logic
+
+
+def statuses(lab: Lab) -> list[str]:
+    return [m.status for m in lab.trace.messages]
+
+
+def go_to(lab: Lab, kind: str, sender: str | None = None) -> None:
+    """Move the slider to the first frame whose step is ``kind`` (for ``sender``'s connection)."""
+    lab.controls["every_step"].value = True
+    for k, i in enumerate(lab.frame_steps):
+        st = lab.trace.steps[i]
+        if st.kind == kind and (sender is None or (st.connection and st.connection.sender == sender)):
+            lab.controls["frame"].value = k
+            return
+    raise AssertionError(f"no {kind} step")
+
+
+@pytest.fixture
+def lab() -> Lab:
+    return Lab("kb-q169113")
+
+
+def test_the_kb_case_refuses(lab: Lab) -> None:
+    assert statuses(lab) == ["ndr", "delivered"]
+    go_to(lab, "refuse")
+    texts = lab.picture.texts()  # type: ignore[union-attr]
+    assert "✖ connector not found: refused" in texts and "on the wire: 10.0.1.11  ≠ claimed" in texts
+    assert "EXA refuses the association" in lab.narration.value
+    assert "4E4F444531 = &#x27;NODE1&#x27;" in lab.events.value or "4E4F444531 = 'NODE1'" in lab.events.value
+
+
+def test_remote_host_name_on_exa_makes_mail_flow(lab: Lab) -> None:
+    lab.controls["stack:EXA"].value = "hostname"
+    assert lab.scenario.connector("EXA").stack == "hostname"
+    assert lab.controls["address:EXA"].value == "EXCLUS" == lab.scenario.connector("EXA").address
+    assert statuses(lab) == ["delivered", "delivered"]
+    go_to(lab, "accept", sender="EXCLUS")
+    assert "✔ association accepted" in lab.picture.texts()  # type: ignore[union-attr]
+
+
+def test_failing_over_keeps_the_workaround_flowing(lab: Lab) -> None:
+    lab.controls["stack:EXA"].value = "hostname"
+    lab.controls["failover:WOLFPACK"].click()
+    assert lab.scenario.cluster("WOLFPACK").active == "NODE2" == lab.controls["active:WOLFPACK"].value
+    assert statuses(lab) == ["delivered", "delivered"]
+    assert lab.trace.message("m1").presented_address == "10.0.1.12"
+    go_to(lab, "caller", sender="EXCLUS")
+    assert "NODE2 (active)\n10.0.1.12" in lab.picture.texts()  # type: ignore[union-attr]
+
+
+def test_pointing_exa_at_the_node_ip_works_until_a_failover(lab: Lab) -> None:
+    lab.controls["address:EXA"].value = "10.0.1.11"
+    assert statuses(lab) == ["delivered", "delivered"]
+    lab.controls["failover:WOLFPACK"].click()
+    assert statuses(lab) == ["ndr", "ndr"]
+    go_to(lab, "connect", sender="EXA")
+    assert "✖ no MTA listening on 10.0.1.11" in lab.picture.texts()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("key", "value"), [("fix:EXCLUS", True), ("override:EXCLUS", "10.0.1.20"), ("build:EXCLUS", "sp2")])
+def test_the_fix_or_the_override_makes_the_ip_stack_work(lab: Lab, key: str, value: object) -> None:
+    lab.controls[key].value = value
+    assert statuses(lab) == ["delivered", "delivered"]
+    assert lab.trace.message("m1").presented_address == "10.0.1.20"
+
+
+def test_build_change_updates_the_fix_box(lab: Lab) -> None:
+    lab.controls["build:EXCLUS"].value = "sp3"
+    assert lab.controls["fix:EXCLUS"].value is True
+    lab.controls["fix:EXCLUS"].value = False
+    assert statuses(lab) == ["ndr", "delivered"]
+    assert lab.scenario.server("EXCLUS").q169113_fix is False
+
+
+def test_name_service_controls_break_the_workaround(lab: Lab) -> None:
+    lab.controls["stack:EXA"].value = "hostname"
+    lab.controls["ptr:NODE1"].value = True
+    assert dict(lab.scenario.names.ptr) == {"10.0.1.11": "NODE1"} and statuses(lab)[0] == "ndr"
+    lab.controls["ptr:NODE1"].value = False
+    assert statuses(lab)[0] == "delivered"
+    lab.controls["netbios"].value = False
+    assert statuses(lab)[0] == "ndr"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("address:EXA", "10.0.1.300", "not a valid IPv4 address"),
+        ("override:EXCLUS", "VIP", "not a valid IPv4 address"),
+        ("address:EXA", "", "must not be empty"),
+    ],
+)
+def test_bad_input_shows_a_message_and_changes_nothing(lab: Lab, key: str, value: str, message: str) -> None:
+    lab.controls["frame"].value = 5
+    scenario, trace, figure, png = lab.scenario, lab.trace, lab.figure, lab.image.value
+    lab.controls[key].value = value
+    assert lab.scenario is scenario and lab.trace is trace and lab.figure is figure and lab.image.value == png
+    assert message in lab._field_errors[key].value
+    assert "Traceback" not in lab.status.value and "kept its last good settings" in lab.status.value
+    # a good value afterwards clears the message and applies
+    lab.controls[key].value = "10.0.1.20"
+    assert lab._field_errors[key].value == "" and lab.scenario is not scenario
+
+
+def test_host_name_with_spaces_is_refused(lab: Lab) -> None:
+    lab.controls["stack:EXA"].value = "hostname"
+    before = lab.scenario
+    lab.controls["address:EXA"].value = "EX CLUS"
+    assert "a name cannot contain spaces" in lab._field_errors["address:EXA"].value and lab.scenario is before
+
+
+def test_a_callback_error_is_shown_in_the_lab_not_lost(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xcon_teach.lab.widget as widget
+
+    def broken(*args: object, **kw: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(widget, "simulate", broken)
+    before = lab.scenario
+    lab.controls["netbios"].value = False
+    assert "Something went wrong" in lab.status.value and "disk on fire" in lab.status.value
+    assert lab.scenario is before
+
+
+def test_playback_controls(lab: Lab) -> None:
+    frame, play = lab.controls["frame"], lab.controls["play"]
+    assert frame.max == play.max == len(lab.frame_steps) - 1 and frame.value == 0
+    lab.controls["step_forward"].click()
+    lab.controls["step_forward"].click()
+    lab.controls["step_back"].click()
+    assert frame.value == 1
+    lab.controls["next_event"].click()
+    assert lab.trace.steps[lab.frame_steps[frame.value]].kind in logic.INTERESTING
+    here = frame.value
+    lab.controls["next_event"].click()
+    lab.controls["prev_event"].click()
+    assert frame.value == here
+    lab.controls["every_step"].value = True
+    assert frame.max == len(lab.trace.steps) - 1
+    assert lab.trace.steps[lab.frame_steps[frame.value]].kind in logic.INTERESTING  # same step kept
+    lab.controls["speed"].value = 500
+    assert lab.controls["speed"].value == 500
+
+
+def test_scrubbing_does_not_resimulate(lab: Lab) -> None:
+    trace = lab.trace
+    for k in range(lab.controls["frame"].max + 1):
+        lab.controls["frame"].value = k
+    assert lab.trace is trace
+
+
+def test_scenario_picker_and_reset(lab: Lab) -> None:
+    lab.controls["scenario"].value = "both-clustered"
+    assert lab.scenario.title == "Both servers clustered" and "stack:EXCLA" in lab.controls and "active:REDPACK" in lab.controls
+    lab.controls["stack:EXCLA"].value = "hostname"
+    lab.controls["stack:EXCLUS"].value = "hostname"
+    assert statuses(lab) == ["delivered", "delivered"]
+    lab.controls["reset"].click()
+    assert lab.scenario == load_scenario("both-clustered") and statuses(lab) == ["ndr", "ndr"]
+
+
+def test_predict_then_reveal(lab: Lab) -> None:
+    assert lab.controls["predict:address"].options[1:] == (
+        ("10.0.1.11", "10.0.1.11"),
+        ("10.0.1.12", "10.0.1.12"),
+        ("10.0.1.20", "10.0.1.20"),
+    )
+    lab.controls["predict:address"].value = "10.0.1.20"
+    lab.controls["predict:found"].value = True
+    lab.controls["predict:check"].click()
+    assert "Not quite" in lab.prediction.value and "EXA sees 10.0.1.11" in lab.prediction.value
+    lab.controls["predict:address"].value = "10.0.1.11"
+    lab.controls["predict:found"].value = False
+    lab.controls["predict:check"].click()
+    assert "Right" in lab.prediction.value and "finds no connector" in lab.prediction.value
+    lab.controls["stack:EXA"].value = "hostname"
+    assert lab.prediction.value == ""  # a new configuration asks again
+
+
+def test_compare_with_a_kept_run(lab: Lab) -> None:
+    lab.controls["compare:keep"].click()
+    assert "The two runs are the same." in lab.comparison.value
+    lab.controls["stack:EXA"].value = "hostname"
+    assert "first difference at step" in lab.comparison.value
+    assert "before: m1 ndr; m2 delivered" in lab.comparison.value and "now: m1 delivered; m2 delivered" in lab.comparison.value
+    lab.controls["compare:jump"].click()
+    assert lab.controls["every_step"].value and lab.frame_steps[lab.controls["frame"].value] == lab._difference.index  # type: ignore[union-attr]
+
+
+def test_rapid_changes_leave_the_lab_consistent_and_reuse_the_figure(lab: Lab) -> None:
+    figure = lab.figure
+    for i in range(60):
+        lab.controls["stack:EXA" if i % 3 else "stack:EXCLUS"].value = "hostname" if i % 2 else "ip"
+    assert lab.figure is figure
+    assert lab.scenario.connector("EXA").stack == lab.controls["stack:EXA"].value
+    assert lab.scenario.connector("EXCLUS").stack == lab.controls["stack:EXCLUS"].value
+    assert statuses(lab) == [m.status for m in __import__("xcon_teach").simulate(lab.scenario).messages]
+
+
+def test_static_snapshot_for_places_without_a_kernel(lab: Lab) -> None:
+    html = lab.static_html()
+    assert "data:image/png;base64," in html and "xcon-static" in html and "alt=" in html
+    assert "A user on EXCLUS sends m1 to EXA" in html
+
+
+def test_works_with_any_scenario_not_just_the_reference() -> None:
+    from xcon_teach import loads_scenario
+
+    from .test_draw import THREE_SERVERS
+
+    lab = Lab(loads_scenario(THREE_SERVERS))
+    assert {"stack:HUB", "stack:HUB->V1", "stack:V1", "stack:V2", "active:C1", "active:C2"} <= set(lab.controls)
+    lab.controls["stack:V1"].value = "hostname"
+    assert lab.scenario.connector("V1").address == "HUB"

@@ -1,0 +1,153 @@
+"""The lab's decisions that need no widgets: what to ask, how to grade it, how two runs differ.
+
+Kept pure (no ipywidgets) so it is tested directly and the widget callbacks stay two lines long.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..scenario import Connector, Scenario
+from ..sim import Step, Trace
+
+__all__ = [
+    "INTERESTING",
+    "Difference",
+    "Focus",
+    "address_after_stack_change",
+    "first_difference",
+    "focus",
+    "grade",
+    "interesting_frames",
+]
+
+INTERESTING = frozenset({"refuse", "event", "deliver", "ndr", "accept", "failover", "drop"})
+"""Step kinds the "next event" and "previous event" buttons stop at."""
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """The connection a prediction is about: the first connector sent from a cluster, if any."""
+
+    connector: Connector
+    choices: tuple[str, ...]
+    """Addresses the receiver might see: the sender's own, its nodes' and the virtual IP."""
+
+    @property
+    def sender(self) -> str:
+        return self.connector.server
+
+    @property
+    def receiver(self) -> str:
+        return self.connector.remote
+
+    @property
+    def address_question(self) -> str:
+        return f"Which address will {self.receiver} see when {self.sender} connects?"
+
+    @property
+    def found_question(self) -> str:
+        return f"Will {self.receiver} find its connector for {self.sender}?"
+
+
+def focus(s: Scenario) -> Focus | None:
+    """What to ask about in ``s``: the first connector whose sender is clustered, else the first."""
+    if not s.connectors:
+        return None
+    clustered = [c for c in s.connectors if s.cluster_of(c.server) is not None]
+    connector = (clustered or list(s.connectors))[0]
+    cluster = s.cluster_of(connector.server)
+    if cluster is not None:
+        choices = (*(a for n in cluster.nodes for a in s.host(n).addresses), cluster.virtual_ip)
+    else:
+        choices = s.host(s.server(connector.server).host).addresses
+    return Focus(connector, choices)
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    right: bool
+    text: str
+
+
+def _first_attempt(trace: Trace, connector: Connector) -> list[Step]:
+    label = connector.label
+    steps = [s for s in trace.steps if s.connection is not None and s.connection.connector == label and s.connection.attempt == 1]
+    return [s for s in steps if s.kind != "deliver"]
+
+
+def grade(trace: Trace, f: Focus, address: str | None, found: bool | None) -> Grade:
+    """Check a learner's prediction against the first attempt on the focus connector, with a one-line why."""
+    steps = _first_attempt(trace, f.connector)
+    if not steps:
+        return Grade(False, f"{f.sender} never tried to connect in this run, so there is nothing to check.")
+    present = next((s for s in steps if s.kind == "present" and s.connection and s.connection.wire), None)
+    reached = next((s for s in steps if s.kind == "connect" and s.connection and s.connection.receiver), None)
+    seen = reached.connection.wire if reached and reached.connection else None
+    accepted = any(s.kind == "accept" for s in steps)
+    verdicts = []
+    right = True
+    if address is not None:
+        if seen is None:
+            right = False
+            why = steps[-1].text if steps else "the attempt failed"
+            verdicts.append(f"{f.receiver} never saw {f.sender}: {why}")
+        else:
+            ok = address == seen
+            right &= ok
+            how = present.text if present else ""
+            verdicts.append(f"{'right' if ok else 'wrong'}: {f.receiver} sees {seen}" + (f" ({how})" if how else ""))
+    if found is not None:
+        ok = found == accepted
+        right &= ok
+        outcome = "finds its connector and accepts" if accepted else "finds no connector and refuses"
+        if seen is None:
+            outcome = "never gets the chance to look"
+        verdicts.append(f"{'right' if ok else 'wrong'}: {f.receiver} {outcome}")
+    if not verdicts:
+        return Grade(False, "Choose an address or an answer first.")
+    return Grade(right, "; ".join(verdicts))
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    index: int
+    before: Step | None
+    after: Step | None
+
+    def describe(self) -> str:
+        def one(step: Step | None) -> str:
+            return f"[{step.kind}] {step.text}" if step else "(the run had already ended)"
+
+        return f"first difference at step {self.index + 1}: before {one(self.before)}; now {one(self.after)}"
+
+
+def first_difference(before: Trace, after: Trace) -> Difference | None:
+    """The first step where two runs differ (time, actor, kind or text), or None if they are the same."""
+    for i, (a, b) in enumerate(zip(before.steps, after.steps, strict=False)):
+        if (a.time, a.actor, a.kind, a.text) != (b.time, b.actor, b.kind, b.text):
+            return Difference(i, a, b)
+    if len(before.steps) != len(after.steps):
+        i = min(len(before.steps), len(after.steps))
+        return Difference(i, before.steps[i] if i < len(before.steps) else None, after.steps[i] if i < len(after.steps) else None)
+    return None
+
+
+def interesting_frames(trace: Trace, frame_steps: list[int]) -> list[int]:
+    """Positions in ``frame_steps`` whose step is a refusal, a 9301, a delivery, an NDR, an acceptance or a failover."""
+    return [k for k, i in enumerate(frame_steps) if trace.steps[i].kind in INTERESTING]
+
+
+def address_after_stack_change(s: Scenario, connector: Connector, stack: str, remembered_ip: str | None) -> str:
+    """What the Address field holds after the Stack type is switched.
+
+    Remote host name: the remote server's name, as Q169113's workaround says to enter. IP address:
+    the IP this field held before (or the remote server's claimed address).
+    """
+    if stack == "hostname":
+        return connector.remote
+    if remembered_ip:
+        return remembered_ip
+    host = s.server(connector.remote).host
+    cluster = next((c for c in s.clusters if c.virtual_name == host), None)
+    return cluster.virtual_ip if cluster else s.host(host).primary

@@ -1,0 +1,87 @@
+"""The lab's side panels as HTML: narration, claimed vs on the wire, Event Viewer, queues.
+
+HTML beside the picture rather than text in it: faster to update, selectable, and read by screen
+readers. Every value comes from a :class:`~xcon_teach.draw.Portrayal`, like the picture's labels,
+so the two always agree. Colour is never the only cue: each status also has a symbol and words.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..draw.portrayal import OKABE_ITO, STATUS, Portrayal
+from ..sim import Trace, clock
+
+__all__ = ["box", "events_html", "message_status_at", "narration_html", "queues_html", "readout_html"]
+
+_BOX = "border:1px solid #999;border-radius:6px;padding:6px 10px;margin:2px 0;font-family:'DejaVu Sans',sans-serif;font-size:13px"
+
+
+def box(title: str, body: str) -> str:
+    return f'<div style="{_BOX}"><div style="font-weight:bold;margin-bottom:4px">{escape(title)}</div>{body}</div>'
+
+
+def narration_html(p: Portrayal) -> str:
+    colour = OKABE_ITO["blue"] if p.documented else OKABE_ITO["reddish purple"]
+    where = f" &middot; frame {p.frame + 1} of {p.frames}" if p.frame is not None else ""
+    badge = f'<span style="border:1.5px solid {colour};color:{colour};border-radius:4px;padding:0 4px;font-weight:bold">basis: {escape(p.basis_text)}</span>'
+    return (
+        f'<div style="{_BOX};font-size:14px">'
+        f'<div style="color:#555">{escape(p.clock)} &middot; step {p.index + 1} of {p.total}{where}</div>'
+        f'<div style="margin:4px 0;font-size:15px" role="status">{escape(p.narration_text)}</div>{badge}</div>'
+    )
+
+
+def readout_html(p: Portrayal) -> str:
+    rows = []
+    if p.claimed:
+        rows.append(("claimed", escape(p.claimed.removeprefix("claimed: "))))
+    if p.wire:
+        wire = escape(p.wire.removeprefix("on the wire: "))
+        if p.wire_differs:
+            rows.append(("on the wire", f'<b style="color:{OKABE_ITO["vermillion"]}">{wire} &ne; claimed</b>'))
+        else:
+            rows.append(("on the wire", f"<b>{wire} = claimed</b>"))
+    if p.mark:
+        rows.append(("outcome", f'<b style="color:{p.mark.status.color}">{escape(p.mark.text)}</b>'))
+    if p.lookup:
+        rows.append(("lookup", escape(p.lookup)))
+    if not rows:
+        return box("Claimed vs on the wire", '<span style="color:#555">no connection at this step</span>')
+    table = "".join(f'<tr><td style="color:#555;padding-right:8px">{k}</td><td>{v}</td></tr>' for k, v in rows)
+    return box("Claimed vs on the wire", f"<table>{table}</table>")
+
+
+def events_html(p: Portrayal) -> str:
+    title = f"Event Viewer on {p.event_server}" if p.event_server else "Event Viewer"
+    if p.event_lines:
+        items = "".join(f"<li><code>{escape(line)}</code></li>" for line in p.event_lines)
+        body = f'<div style="color:#555">ID 9301 &middot; MSExchangeMTA &middot; Configuration, newest first</div><ul style="margin:2px 0;padding-left:18px">{items}</ul>'
+    else:
+        body = '<div style="color:#555">(no Event 9301 here yet)</div>'
+    return box(title, body + f'<div style="color:#555;font-size:11px">{escape(p.event_note)}</div>')
+
+
+def message_status_at(trace: Trace, index: int) -> list[tuple[str, str, str]]:
+    """(id, route, status so far) for every message at step ``index``."""
+    ended: dict[str, str] = {}
+    for step in trace.steps[: index + 1]:
+        if step.message and step.kind == "deliver":
+            ended[step.message] = f"{STATUS['found'].symbol} delivered {clock(step.time)}"
+        elif step.message and step.kind == "ndr":
+            ended[step.message] = f"{STATUS['not found'].symbol} returned (NDR) {clock(step.time)}"
+    now = trace.steps[index].time
+    out = []
+    for m, spec in zip(trace.messages, trace.scenario.messages, strict=True):
+        status = ended.get(m.id) or ("queued" if spec.at <= now else f"not sent yet (at {clock(spec.at)})")
+        out.append((m.id, f"{m.sender} &rarr; {m.recipient}", status))
+    return out
+
+
+def queues_html(p: Portrayal, trace: Trace) -> str:
+    lines = "".join(f"<div>{escape(line).replace('  ', '&nbsp;&nbsp;')}</div>" for line in p.queue_lines)
+    rows = "".join(
+        f"<tr><td>{mid}</td><td>{route}</td><td>{escape(status)}</td></tr>"
+        for mid, route, status in message_status_at(trace, p.index)
+    )
+    return box("Queues and messages", f'{lines}<table style="margin-top:4px">{rows}</table>')

@@ -1,0 +1,529 @@
+"""The classroom lab: ipywidgets that change the scenario, and a picture that replays the run.
+
+``Lab(scenario_or_name)`` builds one set of controls for whatever scenario it holds (a Stack tab
+per connector, the active node per cluster, build and fix per server, the name service), runs the
+simulation on every change and shows the run frame by frame. The browser animates: Play is
+linked to the frame slider with ``jslink``, so there are no Python threads or sleeps, and scrubbing
+never re-simulates. Every callback is guarded: a bad value shows a message beside its field and
+the lab keeps its last good scenario, trace and picture.
+
+Setting a control's ``.value`` from Python does exactly what a click does, which is how the tests
+and the notebooks drive it.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+import ipywidgets as w
+from IPython.display import HTML, display
+
+from ..draw import TraceView, portray, storyboard
+from ..draw.picture import Picture
+from ..errors import ScenarioError, XconError
+from ..scenario import BUILDS, Scenario, library, load_scenario
+from ..sim import Trace, simulate
+from . import logic, panels
+
+__all__ = ["Lab"]
+
+SPEEDS_MS = (200, 4000, 1500)  # Play interval: fastest, slowest, default
+
+
+class Lab:
+    """The classroom lab for one scenario (a :class:`Scenario`, a built-in name or a TOML path).
+
+    Attributes
+    ----------
+    scenario, trace
+        The current (always valid) scenario and its run.
+    figure
+        The matplotlib Figure of the picture; updated in place, frame by frame.
+    controls
+        The ipywidgets by stable name: ``stack:<server>``, ``address:<server>``,
+        ``override:<server>`` (a server's connector; ``...:<server>-><remote>`` names one of
+        several), ``active:<cluster>``, ``failover:<cluster>``, ``build:<server>``,
+        ``fix:<server>``, ``ptr:<node>``, ``netbios``, ``scenario``, ``reset``, ``frame``,
+        ``play``, ``speed``, ``every_step``, ``step_back``, ``step_forward``, ``prev_event``,
+        ``next_event``, ``predict:address``, ``predict:found``, ``predict:check``,
+        ``compare:keep``, ``compare:jump``.
+    widget
+        The top-level widget (what a notebook displays).
+
+    Examples
+    --------
+    >>> lab = Lab("kb-q169113")
+    >>> lab.controls["stack:EXA"].value = "hostname"
+    >>> lab.scenario.connector("EXA").address
+    'EXCLUS'
+    >>> [m.status for m in lab.trace.messages]
+    ['delivered', 'delivered']
+    """
+
+    def __init__(self, scenario_or_name: Scenario | str | os.PathLike[str] = "kb-q169113") -> None:
+        self.widget = w.VBox(layout=w.Layout(width="100%"))
+        self.controls: dict[str, Any] = {}
+        self._field_errors: dict[str, w.HTML] = {}
+        self._remembered_ip: dict[str, str] = {}
+        self._syncing = False
+        self.before: Trace | None = None
+        self.picture: Picture | None = None
+        self._frame_steps: list[int] = []
+        self._captions: list[str | None] = []
+        self._load(load_scenario(scenario_or_name))
+
+    # --- public state ---------------------------------------------------------------------------
+
+    @property
+    def figure(self) -> Any:
+        assert self.picture is not None
+        return self.picture.fig
+
+    @property
+    def frame_steps(self) -> list[int]:
+        """The trace step shown at each slider position."""
+        return self._frame_steps
+
+    @property
+    def portrayal(self) -> Any:
+        """What the current frame shows (the same record the picture and the panels are drawn from)."""
+        return self._portrayal
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _load(self, scenario: Scenario) -> None:
+        """Build the controls and the picture for ``scenario`` (a new topology), then run it."""
+        self._origin = scenario
+        for widget in self.controls.values():
+            widget.close()
+        self.controls = {}
+        self._field_errors = {}
+        self._remembered_ip = {c.label: c.address for c in scenario.connectors if c.stack == "ip"}
+        self.scenario = scenario
+        self.picture = Picture(scenario, panels=False)
+        self.status = w.HTML()
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="840px", min_width="420px"))
+        self.narration = w.HTML()
+        self.readout = w.HTML()
+        self.events = w.HTML()
+        self.queues = w.HTML()
+        self.transcript = w.HTML()
+        self.prediction = w.HTML()
+        self.comparison = w.HTML()
+        header = self._header()
+        settings = self._settings(scenario)
+        playback = self._playback()
+        picture = w.HBox(
+            [
+                self.image,
+                w.VBox([self.narration, self.readout, self.events, self.queues], layout=w.Layout(width="40%", min_width="300px")),
+            ],
+            layout=w.Layout(width="100%", align_items="flex-start"),
+        )
+        extras = w.Accordion(children=[self._predict_panel(), self._compare_panel(), self.transcript], selected_index=None)
+        for i, title in enumerate(("Predict, then reveal", "Compare with a kept run", "Transcript around this step")):
+            extras.set_title(i, title)
+        self.widget.children = [header, settings, picture, playback, extras]
+        self._run(scenario)
+
+    def _header(self) -> w.Widget:
+        picker = w.Dropdown(
+            options=[(f"{n}: {library.summary(n)[0]}", n) for n in library.names()] + [("(this lab's own scenario)", "")],
+            value=self._origin.source if library.exists(self._origin.source) else "",
+            description="Scenario",
+            layout=w.Layout(width="60%"),
+        )
+        reset = w.Button(description="Reset", icon="undo", tooltip="Back to the scenario as it was loaded")
+        self.controls["scenario"] = picker
+        self.controls["reset"] = reset
+        picker.observe(self._guard("scenario", self._on_pick), names="value")
+        reset.on_click(self._guard("reset", lambda _: self._on_reset()))
+        title = w.HTML(
+            f"<b>{escape(self._origin.title)}</b><br><span style='color:#555'>{escape(self._origin.description)}</span>"
+        )
+        return w.VBox([w.HBox([picker, reset]), title, self.status])
+
+    def _field(self, key: str, widget: Any, handler: Callable[[Any], None], label: str = "") -> w.Widget:
+        """A control with its own error line beside it."""
+        self.controls[key] = widget
+        error = w.HTML()
+        self._field_errors[key] = error
+        widget.observe(self._guard(key, lambda change: handler(change["new"])), names="value")
+        parts = [w.HTML(f"<span style='min-width:140px;display:inline-block'>{escape(label)}</span>")] if label else []
+        return w.HBox([*parts, widget, error])
+
+    def _settings(self, s: Scenario) -> w.Widget:
+        stacks = []
+        first_of_server: set[str] = set()
+        for c in s.connectors:
+            # `stack:EXA` names EXA's connector (its first, if it owns several); `stack:EXA->EXCLUS` always works.
+            keys = [f"{c.server}->{c.remote}"] + ([c.server] if c.server not in first_of_server else [])
+            first_of_server.add(c.server)
+            label = c.label.replace("->", " → ")
+            stack = w.ToggleButtons(
+                options=[("IP address", "ip"), ("Remote host name", "hostname")], value=c.stack, style={"button_width": "130px"}
+            )
+            address = w.Text(value=c.address, continuous_update=False, layout=w.Layout(width="160px"))
+            override = w.Text(
+                value=c.stack_ip_override or "", placeholder="(not set)", continuous_update=False, layout=w.Layout(width="160px")
+            )
+            rows = [
+                self._field(
+                    f"stack:{keys[0]}", stack, functools.partial(self._on_stack, c.server, c.remote), f"Stack tab of {label}"
+                ),
+                self._field(f"address:{keys[0]}", address, functools.partial(self._on_address, c.server, c.remote), "Address"),
+                self._field(
+                    f"override:{keys[0]}",
+                    override,
+                    functools.partial(self._on_override, c.server, c.remote),
+                    "Stack IP Address Override",
+                ),
+            ]
+            for alias in keys[1:]:
+                for kind in ("stack", "address", "override"):
+                    self.controls[f"{kind}:{alias}"] = self.controls[f"{kind}:{keys[0]}"]
+                    self._field_errors[f"{kind}:{alias}"] = self._field_errors[f"{kind}:{keys[0]}"]
+            stacks.append(w.VBox(rows, layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px")))
+        clusters = []
+        for cl in s.clusters:
+            active = w.ToggleButtons(options=list(cl.nodes), value=cl.active)
+            fail = w.Button(description="Fail over", icon="exchange", tooltip=f"Move {cl.virtual_name} to the other node")
+            self.controls[f"failover:{cl.name}"] = fail
+            fail.on_click(self._guard(f"failover:{cl.name}", functools.partial(self._on_failover, cl.name)))
+            row = self._field(f"active:{cl.name}", active, functools.partial(self._on_active, cl.name), f"{cl.name}: active node")
+            clusters.append(w.HBox([row, fail]))
+        servers = []
+        for sv in s.servers:
+            build = w.Dropdown(
+                options=[(f"{b.label} (build {b.number})", b.key) for b in BUILDS.values()],
+                value=sv.build,
+                layout=w.Layout(width="180px"),
+            )
+            fix = w.Checkbox(value=sv.has_fix, description="Q169113 fix", indent=False)
+            servers.append(
+                w.HBox(
+                    [
+                        self._field(f"build:{sv.name}", build, functools.partial(self._on_build, sv.name), f"{sv.name} MTA"),
+                        self._field(f"fix:{sv.name}", fix, functools.partial(self._on_fix, sv.name)),
+                    ]
+                )
+            )
+        names = []
+        ptr = dict(s.names.ptr)
+        for cl in s.clusters:
+            for node in cl.nodes:
+                ip = s.host(node).primary
+                box = w.Checkbox(value=ptr.get(ip) is not None, description=f"PTR record {ip} → {node}", indent=False)
+                names.append(self._field(f"ptr:{node}", box, functools.partial(self._on_ptr, node)))
+        netbios = w.Checkbox(value=s.names.netbios, description="NetBIOS (WINS and node status)", indent=False)
+        names.append(self._field("netbios", netbios, self._on_netbios))
+        sections = [
+            ("Stack tab", w.VBox(stacks)),
+            ("Cluster", w.VBox(clusters or [w.HTML("<i>No cluster in this scenario.</i>")])),
+            ("MTA build", w.VBox(servers)),
+            ("Name service", w.VBox(names)),
+        ]
+        tabs = w.Tab(children=[body for _, body in sections])
+        for i, (title, _) in enumerate(sections):
+            tabs.set_title(i, title)
+        return tabs
+
+    def _playback(self) -> w.Widget:
+        frame = w.IntSlider(value=0, min=0, max=0, description="Frame", continuous_update=True, layout=w.Layout(width="45%"))
+        play = w.Play(value=0, min=0, max=0, interval=SPEEDS_MS[2], description="Play")
+        speed = w.IntSlider(
+            value=SPEEDS_MS[2],
+            min=SPEEDS_MS[0],
+            max=SPEEDS_MS[1],
+            step=100,
+            description="ms/frame",
+            layout=w.Layout(width="260px"),
+        )
+        every = w.Checkbox(
+            value=False, description="every step", indent=False, tooltip="Slide over every step, not just the key frames"
+        )
+        w.jslink((play, "value"), (frame, "value"))  # the browser animates; Python only draws
+        w.jslink((speed, "value"), (play, "interval"))
+        buttons = {
+            "prev_event": w.Button(description="", icon="fast-backward", tooltip="Previous event: refusal, 9301, delivery"),
+            "step_back": w.Button(description="", icon="step-backward", tooltip="Step back"),
+            "step_forward": w.Button(description="", icon="step-forward", tooltip="Step forward"),
+            "next_event": w.Button(description="", icon="fast-forward", tooltip="Next event: refusal, 9301, delivery"),
+        }
+        for b in buttons.values():
+            b.layout = w.Layout(width="42px")
+        self.controls.update({"frame": frame, "play": play, "speed": speed, "every_step": every, **buttons})
+        frame.observe(self._guard("frame", lambda change: self._show(change["new"])), names="value")
+        every.observe(self._guard("every_step", lambda change: self._set_frames(keep_step=True)), names="value")
+        buttons["step_back"].on_click(self._guard("step_back", lambda _: self._move(-1)))
+        buttons["step_forward"].on_click(self._guard("step_forward", lambda _: self._move(+1)))
+        buttons["prev_event"].on_click(self._guard("prev_event", lambda _: self._jump_event(-1)))
+        buttons["next_event"].on_click(self._guard("next_event", lambda _: self._jump_event(+1)))
+        return w.HBox(
+            [
+                buttons["prev_event"],
+                buttons["step_back"],
+                play,
+                buttons["step_forward"],
+                buttons["next_event"],
+                frame,
+                speed,
+                every,
+            ]
+        )
+
+    def _predict_panel(self) -> w.Widget:
+        f = logic.focus(self.scenario)
+        if f is None:
+            return w.HTML("<i>This scenario has no connector to predict about.</i>")
+        address = w.Dropdown(
+            options=[("(choose)", None)] + [(a, a) for a in f.choices], description="", layout=w.Layout(width="160px")
+        )
+        found = w.ToggleButtons(options=[("yes", True), ("no", False)], value=None)
+        check = w.Button(description="Check my prediction", icon="check")
+        self.controls.update({"predict:address": address, "predict:found": found, "predict:check": check})
+        check.on_click(self._guard("predict:check", lambda _: self._check_prediction()))
+        return w.VBox(
+            [
+                w.HBox([w.HTML(escape(f.address_question)), address]),
+                w.HBox([w.HTML(escape(f.found_question)), found]),
+                check,
+                self.prediction,
+            ]
+        )
+
+    def _compare_panel(self) -> w.Widget:
+        keep = w.Button(description="Keep this run as 'before'", icon="bookmark")
+        jump = w.Button(description="Show the first difference", icon="search")
+        self.controls.update({"compare:keep": keep, "compare:jump": jump})
+        keep.on_click(self._guard("compare:keep", lambda _: self._keep()))
+        jump.on_click(self._guard("compare:jump", lambda _: self._jump_to_difference()))
+        return w.VBox([w.HBox([keep, jump]), self.comparison])
+
+    # --- running ----------------------------------------------------------------------------------
+
+    def _run(self, scenario: Scenario) -> None:
+        """Adopt a valid scenario: simulate it and show its first frame."""
+        trace = simulate(scenario)
+        self.scenario, self.trace = scenario, trace
+        self._view = TraceView(trace)
+        self._storyboard = storyboard(trace)
+        self.prediction.value = ""
+        self._set_frames(keep_step=False)
+        self._update_comparison()
+
+    def _set_frames(self, *, keep_step: bool) -> None:
+        """Point the slider at key frames (or every step) and show where it now stands."""
+        old_step = self._frame_steps[self.controls["frame"].value] if keep_step and self._frame_steps else 0
+        if self.controls["every_step"].value:
+            self._frame_steps = list(range(len(self.trace.steps)))
+            self._captions = [None] * len(self._frame_steps)
+        else:
+            self._frame_steps = [f.step for f in self._storyboard]
+            self._captions = [f.caption for f in self._storyboard]
+        self._interesting = logic.interesting_frames(self.trace, self._frame_steps)
+        position = max((k for k, i in enumerate(self._frame_steps) if i <= old_step), default=0)
+        frame, play = self.controls["frame"], self.controls["play"]
+        self._syncing = True
+        try:
+            play.value = 0
+            frame.value = 0
+            frame.max = play.max = len(self._frame_steps) - 1
+            frame.value = play.value = position
+        finally:
+            self._syncing = False
+        self._show(position)
+
+    def _show(self, k: int) -> None:
+        """Draw frame ``k``: the picture (artists updated, blitted) and the panels."""
+        if self._syncing:
+            return
+        assert self.picture is not None
+        k = max(0, min(k, len(self._frame_steps) - 1))
+        every = self.controls["every_step"].value
+        p = portray(
+            self._view,
+            self._frame_steps[k],
+            caption=self._captions[k],
+            frame=None if every else k,
+            frames=0 if every else len(self._frame_steps),
+        )
+        self._portrayal = p
+        self.image.value = self.picture.frame_png(p)
+        self.narration.value = panels.narration_html(p)
+        self.readout.value = panels.readout_html(p)
+        self.events.value = panels.events_html(p)
+        self.queues.value = panels.queues_html(p, self.trace)
+        lo, hi = max(0, p.index - 4), min(len(self.trace.steps), p.index + 5)
+        lines = [
+            ("<b>&gt; " if i == p.index else "&nbsp;&nbsp;")
+            + escape(self.trace.steps[i].line())
+            + ("</b>" if i == p.index else "")
+            for i in range(lo, hi)
+        ]
+        self.transcript.value = "<pre style='font-size:11px;white-space:pre-wrap'>" + "\n".join(lines) + "</pre>"
+
+    def _move(self, delta: int) -> None:
+        frame = self.controls["frame"]
+        frame.value = max(frame.min, min(frame.max, frame.value + delta))
+
+    def _jump_event(self, direction: int) -> None:
+        frame = self.controls["frame"]
+        here = frame.value
+        candidates = [k for k in self._interesting if (k > here if direction > 0 else k < here)]
+        if candidates:
+            frame.value = candidates[0] if direction > 0 else candidates[-1]
+
+    # --- edits (each: compute the new scenario, then adopt it; a refused edit changes nothing) ------
+
+    def _edit(self, key: str, make: Callable[[], Scenario]) -> None:
+        try:
+            scenario = make()
+        except ScenarioError as exc:
+            self._field_errors[key].value = f"<span style='color:{'#D55E00'}' role='alert'>✖ {escape(exc.short)}</span>"
+            self.status.value = f"<span style='color:#D55E00'>Not applied: {escape(exc.path)}: {escape(exc.short)}. The lab kept its last good settings.</span>"
+            return
+        self._field_errors[key].value = ""
+        self.status.value = ""
+        self._run(scenario)
+
+    def _on_stack(self, server: str, remote: str, stack: str) -> None:
+        if self._syncing:
+            return
+        c = self.scenario.connector(server, remote)
+        if c.stack == "ip":
+            self._remembered_ip[c.label] = c.address
+        address = logic.address_after_stack_change(self.scenario, c, stack, self._remembered_ip.get(c.label))
+        self._sync(f"address:{server}->{remote}", address)
+        self._edit(f"stack:{server}->{remote}", lambda: self.scenario.with_stack(server, stack, address, remote=remote))  # type: ignore[arg-type]
+
+    def _on_address(self, server: str, remote: str, address: str) -> None:
+        if not self._syncing:
+            self._edit(f"address:{server}->{remote}", lambda: self.scenario.with_address(server, address.strip(), remote=remote))
+
+    def _on_override(self, server: str, remote: str, value: str) -> None:
+        if not self._syncing:
+            ip = value.strip() or None
+            self._edit(f"override:{server}->{remote}", lambda: self.scenario.with_override(server, ip, remote=remote))
+
+    def _on_active(self, cluster: str, node: str) -> None:
+        if not self._syncing:
+            self._edit(f"active:{cluster}", lambda: self.scenario.with_active(cluster, node))
+
+    def _on_failover(self, cluster: str, _button: object = None) -> None:
+        toggle = self.controls[f"active:{cluster}"]
+        toggle.value = self.scenario.cluster(cluster).passive  # the toggle's own callback re-runs
+
+    def _on_build(self, server: str, build: str) -> None:
+        if self._syncing:
+            return
+        self._edit(f"build:{server}", lambda: self.scenario.with_build(server, build))
+        self._sync(f"fix:{server}", self.scenario.server(server).has_fix)
+
+    def _on_fix(self, server: str, fix: bool) -> None:
+        if not self._syncing:
+            self._edit(f"fix:{server}", lambda: self.scenario.with_fix(server, fix))
+
+    def _on_ptr(self, node: str, on: bool) -> None:
+        if not self._syncing:
+            ip = self.scenario.host(node).primary
+            self._edit(f"ptr:{node}", lambda: self.scenario.with_ptr(ip, node if on else None))
+
+    def _on_netbios(self, on: bool) -> None:
+        if not self._syncing:
+            self._edit("netbios", lambda: self.scenario.with_netbios(on))
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self._load(load_scenario(change["new"]))
+
+    def _on_reset(self) -> None:
+        self._load(self._origin)
+
+    def _sync(self, key: str, value: object) -> None:
+        """Show ``value`` in a control without running its callback (the caller applies it)."""
+        self._syncing = True
+        try:
+            self.controls[key].value = value
+        finally:
+            self._syncing = False
+
+    # --- predict and compare ------------------------------------------------------------------------
+
+    def _check_prediction(self) -> None:
+        f = logic.focus(self.scenario)
+        if f is None:
+            return
+        result = logic.grade(self.trace, f, self.controls["predict:address"].value, self.controls["predict:found"].value)
+        colour, symbol = ("#009E73", "✔") if result.right else ("#D55E00", "✖")
+        self.prediction.value = f"<div style='color:{colour}' role='status'><b>{symbol} {'Right' if result.right else 'Not quite'}</b>: {escape(result.text)}</div>"
+
+    def _keep(self) -> None:
+        self.before = self.trace
+        self._update_comparison()
+
+    def _update_comparison(self) -> None:
+        if self.before is None:
+            self.comparison.value = "<i>Keep a run, change a setting, and see where the two runs part.</i>"
+            return
+        diff = logic.first_difference(self.before, self.trace)
+        outcome = "; ".join(f"{m.id} {m.status}" for m in self.trace.messages)
+        was = "; ".join(f"{m.id} {m.status}" for m in self.before.messages)
+        text = "The two runs are the same." if diff is None else diff.describe()
+        self.comparison.value = f"<div>{escape(text)}</div><div>before: {escape(was)}</div><div>now: {escape(outcome)}</div>"
+        self._difference = diff
+
+    def _jump_to_difference(self) -> None:
+        diff = getattr(self, "_difference", None)
+        if diff is None:
+            return
+        if not self.controls["every_step"].value:
+            self.controls["every_step"].value = True
+        self.controls["frame"].value = min(diff.index, len(self._frame_steps) - 1)
+
+    # --- errors -------------------------------------------------------------------------------------
+
+    def _guard(self, key: str, fn: Callable[..., None]) -> Callable[..., None]:
+        """Run a callback so that no error escapes to the browser console: show it in the lab instead."""
+
+        @functools.wraps(fn)
+        def guarded(*args: Any) -> None:
+            try:
+                fn(*args)
+            except XconError as exc:
+                self.status.value = f"<span style='color:#D55E00' role='alert'>✖ {escape(str(exc))}</span>"
+            except Exception as exc:
+                self.status.value = (
+                    f"<span style='color:#D55E00' role='alert'>✖ Something went wrong in {escape(key)}: "
+                    f"{escape(type(exc).__name__)}: {escape(str(exc))}. The lab kept its last good state.</span>"
+                )
+
+        return guarded
+
+    # --- display ------------------------------------------------------------------------------------
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+        display(HTML(self.static_html()))
+
+    def static_html(self) -> str:
+        """The current frame as an image, for places without a live kernel (nbconvert, GitHub).
+
+        In a live notebook the CSS hides it once the widget above it has rendered.
+        """
+        png = base64.b64encode(self.image.value).decode("ascii")
+        style = (
+            "<style>.jp-OutputArea-child:has(.widget-vbox) ~ .jp-OutputArea-child .xcon-static,"
+            ".output_area:has(.widget-vbox) ~ .output_area .xcon-static{display:none}</style>"
+        )
+        p = self._portrayal
+        caption = escape(f"{p.clock}: {p.narration_text} (basis: {p.basis_text})")
+        return (
+            f"{style}<div class='xcon-static'><img alt='{caption}' src='data:image/png;base64,{png}' style='max-width:840px;width:100%'/>"
+            f"<div style='font-size:12px;color:#555'>Static snapshot (run the notebook for the live lab): {caption}</div></div>"
+        )
