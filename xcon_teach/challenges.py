@@ -1,0 +1,277 @@
+"""Troubleshooting challenges: broken scenarios to repair, graded by outcome.
+
+A learner gets a broken scenario, changes settings (in the lab, with ``Scenario.with_*`` or by
+editing its TOML) and asks :func:`check` whether it is fixed. The checker grades what happens, not
+which knob was turned, so every valid fix passes:
+
+1. mail flows both ways: every message of the scenario is delivered;
+2. it survives failover: the same holds with every cluster failed over, one at a time and all
+   together, at the start of the run;
+3. no name-stage Event 9301 is left: no receiver has to refuse anyone (the harmless first event of
+   RTM and SP1 is allowed).
+
+It also refuses "fixes" that change the problem instead of solving it: the hosts, clusters,
+servers, sites, messages and the firewall must stay as the challenge set them. On failure it
+gives a hint drawn from the first thing that went wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import UsageError
+from .scenario import Scenario, load_scenario
+from .scenario.load import loads_scenario
+from .sim import Step, Trace, simulate
+
+__all__ = ["CHALLENGES", "Challenge", "Verdict", "challenge", "check"]
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    name: str
+    title: str
+    story: str
+    """What the learner is told: the symptom, as a help desk would hear it."""
+    level: int
+    source: str
+    """A built-in scenario name, or TOML text for a scenario of the challenge's own."""
+
+    @property
+    def scenario(self) -> Scenario:
+        if self.source.lstrip().startswith(("#", "title", "[")):
+            return loads_scenario(self.source, source=f"challenge {self.name}")
+        return load_scenario(self.source)
+
+
+_FIREWALLED_PAIR = """
+title = "Two clusters behind a firewall that admits only virtual IPs"
+description = \"\"\"
+Both sites are clustered and a firewall in front of TCP port 102 admits only the two virtual IPs.
+The security team will not open it further: the fix must change what the MTAs present.
+\"\"\"
+[hosts.NODEA1]
+addresses = ["10.0.0.11"]
+[hosts.NODEA2]
+addresses = ["10.0.0.12"]
+[hosts.NODE1]
+addresses = ["10.0.1.11"]
+[hosts.NODE2]
+addresses = ["10.0.1.12"]
+[clusters.REDPACK]
+nodes = ["NODEA1", "NODEA2"]
+active = "NODEA1"
+virtual_name = "EXCLA"
+virtual_ip = "10.0.0.20"
+[clusters.WOLFPACK]
+nodes = ["NODE1", "NODE2"]
+active = "NODE1"
+virtual_name = "EXCLUS"
+virtual_ip = "10.0.1.20"
+[servers.EXCLA]
+site = "SITEA"
+host = "EXCLA"
+build = "sp1"
+[servers.EXCLUS]
+site = "SITEB"
+host = "EXCLUS"
+build = "sp1"
+[[connectors]]
+server = "EXCLA"
+remote = "EXCLUS"
+stack = "hostname"
+address = "EXCLUS"
+[[connectors]]
+server = "EXCLUS"
+remote = "EXCLA"
+stack = "hostname"
+address = "EXCLA"
+[names]
+hosts = { EXCLA = "10.0.0.20", EXCLUS = "10.0.1.20" }
+[firewall]
+allow_sources = ["10.0.0.20", "10.0.1.20"]
+[[messages]]
+at = 0
+from = "EXCLUS"
+to = "EXCLA"
+[[messages]]
+at = 0
+from = "EXCLA"
+to = "EXCLUS"
+"""
+
+CHALLENGES = (
+    Challenge(
+        name="the-kb-case",
+        title="Mail to EXA stops",
+        story="Since EXCLUS moved onto the new cluster, mail from EXCLUS to EXA sits in a queue. EXCLUS logs nothing.",
+        level=1,
+        source="kb-q169113",
+    ),
+    Challenge(
+        name="one-side",
+        title="We applied the workaround, but...",
+        story="A colleague set Remote host name on EXCLUS, as the article says. Mail to EXA still stops.",
+        level=2,
+        source="workaround-one-side",
+    ),
+    Challenge(
+        name="after-failover",
+        title="It worked until the failover",
+        story="Someone fixed the queue last week. Tonight the cluster failed over, and mail stopped in both directions.",
+        level=3,
+        source="wrong-fix",
+    ),
+    Challenge(
+        name="tidy-dns",
+        title="The DNS clean-up",
+        story="The workaround was in place and mail flowed. Then the DNS team added reverse records for every server.",
+        level=3,
+        source="ptr-breaks-workaround",
+    ),
+    Challenge(
+        name="two-clusters",
+        title="Both sites on clusters",
+        story="Both Exchange servers now run on clusters. No mail flows in either direction.",
+        level=4,
+        source="both-clustered",
+    ),
+    Challenge(
+        name="firewall",
+        title="Only the virtual IPs may pass",
+        story="Both sites are clustered and use host names, but a firewall admits TCP 102 only from the virtual IPs, "
+        "and the security team will not change it.",
+        level=5,
+        source=_FIREWALLED_PAIR,
+    ),
+)
+
+
+def challenge(name: str) -> Challenge:
+    for c in CHALLENGES:
+        if c.name == name:
+            return c
+    raise UsageError(f"no challenge named {name!r}; choose one of {', '.join(c.name for c in CHALLENGES)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    passed: bool
+    findings: tuple[str, ...]
+    """One line per check: what passed and what did not."""
+    hint: str
+    """Where to look next ("" when passed)."""
+
+    def __str__(self) -> str:
+        head = "✔ Fixed: mail flows both ways, survives failover, and nobody refuses." if self.passed else "✖ Not fixed yet."
+        lines = [head, *(f"  - {f}" for f in self.findings)]
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p: object, cycle: bool) -> None:
+        p.text(str(self))  # type: ignore[attr-defined]
+
+
+def _unchanged(original: Scenario, attempt: Scenario) -> list[str]:
+    """What the attempt changed that a fix may not change (the problem, not the configuration)."""
+    problems = []
+    if original.hosts != attempt.hosts:
+        problems.append("the hosts or their addresses were changed; fix the configuration, not the network")
+    topo = [(c.name, c.nodes, c.virtual_name, c.virtual_ip) for c in original.clusters]
+    if topo != [(c.name, c.nodes, c.virtual_name, c.virtual_ip) for c in attempt.clusters]:
+        problems.append("a cluster's nodes, virtual name or virtual IP were changed")
+    if [(s.name, s.site, s.host) for s in original.servers] != [(s.name, s.site, s.host) for s in attempt.servers]:
+        problems.append("the Exchange servers, their sites or hosts were changed")
+    if original.messages != attempt.messages or original.actions != attempt.actions or original.until != attempt.until:
+        problems.append("the messages, scripted failovers or run length were changed")
+    if original.firewall != attempt.firewall:
+        problems.append("the firewall was changed; the security team will not allow that")
+    if [(c.server, c.remote) for c in original.connectors] != [(c.server, c.remote) for c in attempt.connectors]:
+        problems.append("connectors were added or removed")
+    return problems
+
+
+def _variants(s: Scenario) -> list[tuple[str, Scenario]]:
+    out = [("as set up", s)]
+    for c in s.clusters:
+        out.append((f"with {c.name} failed over to {c.passive}", s.failed_over(c.name)))
+    if len(s.clusters) > 1:
+        both = s
+        for c in s.clusters:
+            both = both.failed_over(c.name)
+        out.append(("with every cluster failed over", both))
+    return out
+
+
+def _first_trouble(trace: Trace) -> Step | None:
+    for step in trace.steps:
+        cx = step.connection
+        if step.kind == "refuse" or (
+            cx is not None and cx.phase == "failed" and step.kind in ("resolve", "present", "firewall", "connect")
+        ):
+            return step
+    return None
+
+
+def _hint(step: Step | None, trace: Trace) -> str:
+    if step is None:
+        undelivered = [m.id for m in trace.messages if m.status != "delivered"]
+        return f"{', '.join(undelivered)} did not arrive before the run ended; look at the transcript."
+    cx = step.connection
+    assert cx is not None
+    if step.kind == "refuse":
+        s = trace.scenario
+        listed = [c.address for c in s.connectors if c.server == cx.receiver]
+        return (
+            f"{cx.receiver} saw {cx.sender} arrive from {cx.wire} and found no connector for it (its connectors list "
+            f"{', '.join(listed)}). Either make {cx.sender} present an address {cx.receiver} expects, or let {cx.receiver} "
+            "match by name."
+        )
+    if step.kind == "firewall":
+        return f"the firewall dropped {cx.wire}: it admits only {', '.join(trace.scenario.firewall.allow_sources or ())}. Which address does {cx.sender} present, and how could it present another?"
+    if step.kind == "connect":
+        return f"{cx.sender} connected to {cx.destination}, where no MTA answers ({step.text.split(': ', 1)[-1]}). Which address always reaches the MTA, wherever it runs?"
+    if step.kind == "resolve":
+        return f"{cx.sender} could not resolve its Stack tab's host name: {step.text}"
+    return f"{cx.sender} could not bind its Stack IP Address Override: {step.text}"
+
+
+def check(name_or_challenge: str | Challenge, attempt: Scenario) -> Verdict:
+    """Grade ``attempt`` (the learner's edited scenario) against a challenge, by outcome.
+
+    Examples
+    --------
+    >>> from xcon_teach.challenges import challenge, check
+    >>> c = challenge("the-kb-case")
+    >>> check(c, c.scenario).passed
+    False
+    >>> fixed = c.scenario.with_stack("EXA", "hostname", "EXCLUS").with_stack("EXCLUS", "hostname", "EXA")
+    >>> check(c, fixed).passed
+    True
+    """
+    c = name_or_challenge if isinstance(name_or_challenge, Challenge) else challenge(name_or_challenge)
+    problems = _unchanged(c.scenario, attempt)
+    if problems:
+        return Verdict(
+            False,
+            tuple(f"not allowed: {p}" for p in problems),
+            "start again from the challenge's scenario and change only settings.",
+        )
+    findings = []
+    hint = ""
+    for what, variant in _variants(attempt):
+        trace = simulate(variant)
+        undelivered = [m for m in trace.messages if m.status != "delivered"]
+        refusals = [s for s in trace.steps if s.lookup is not None and s.lookup.stage == "event-name"]
+        if undelivered:
+            routes = ", ".join(f"{m.id} {m.sender}->{m.recipient} ({m.status})" for m in undelivered)
+            findings.append(f"{what}: not delivered: {routes}")
+            hint = hint or _hint(_first_trouble(trace), trace)
+        elif refusals:
+            findings.append(f"{what}: mail arrives, but {refusals[0].actor} still refuses a caller first")
+            hint = hint or "a receiver still refuses before mail gets through; look at the first refusal in the transcript."
+        else:
+            findings.append(f"{what}: every message delivered, no refusals")
+    passed = not hint
+    return Verdict(passed, tuple(findings), "" if passed else hint)
