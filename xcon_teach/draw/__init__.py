@@ -12,14 +12,32 @@ from .portrayal import OKABE_ITO, STATUS, Portrayal, TraceView, portray
 from .storyboard import Frame, key_frame, storyboard
 
 if TYPE_CHECKING:
+    from .export import export, still
     from .picture import Picture
 
-__all__ = ["OKABE_ITO", "STATUS", "Frame", "Picture", "Portrayal", "TraceView", "key_frame", "portray", "storyboard"]
+__all__ = [
+    "OKABE_ITO",
+    "STATUS",
+    "Frame",
+    "Picture",
+    "Portrayal",
+    "TraceView",
+    "export",
+    "key_frame",
+    "portray",
+    "still",
+    "storyboard",
+]
 
 
 def __getattr__(name: str) -> Any:
+    # matplotlib loads only when a picture is actually made.
     if name == "Picture":
         from .picture import Picture
 
         return Picture
+    if name in ("export", "still"):
+        from . import export as module
+
+        return getattr(module, name)
     raise AttributeError(f"module 'xcon_teach.draw' has no attribute {name!r}")

@@ -18,7 +18,7 @@ from ..sim import Trace
 from .portrayal import Portrayal, TraceView, portray
 from .storyboard import key_frame, storyboard
 
-__all__ = ["FORMATS", "export", "storyboard_portrayals"]
+__all__ = ["FORMATS", "export", "still", "storyboard_portrayals"]
 
 FORMATS = (".gif", ".html", ".png")
 DEFAULT_SECONDS_PER_FRAME = 2.5
@@ -30,6 +30,20 @@ def storyboard_portrayals(trace: Trace) -> list[Portrayal]:
     view = TraceView(trace)
     frames = storyboard(trace)
     return [portray(view, f.step, caption=f.caption, frame=k, frames=len(frames)) for k, f in enumerate(frames)]
+
+
+def still(trace: Trace, frame: int | None = None) -> bytes:
+    """One storyboard frame as PNG bytes (default: the frame that tells the story best).
+
+    For notebooks: ``IPython.display.Image(still(trace))``.
+    """
+    portrayals = storyboard_portrayals(trace)
+    k = frame if frame is not None else key_frame(storyboard(trace), trace)
+    if not 0 <= k < len(portrayals):
+        raise UsageError(f"frame: must be between 0 and {len(portrayals) - 1} for this storyboard (got {k})")
+    from .picture import Picture
+
+    return Picture(trace.scenario).frame_png(portrayals[k])
 
 
 def check_output(path: str | os.PathLike[str]) -> Path:
@@ -66,13 +80,10 @@ def export(
         raise UsageError(f"--seconds-per-frame: must be positive (got {seconds_per_frame})")
     from .picture import Picture
 
-    picture = Picture(trace.scenario)
     if out.suffix.lower() == ".png":
-        k = frame if frame is not None else key_frame(storyboard(trace), trace)
-        data = picture.frame_png(portrayals[k])
-        out.write_bytes(data)
+        out.write_bytes(still(trace, frame))
         return out
-    _animate(picture, portrayals, out, seconds_per_frame)
+    _animate(Picture(trace.scenario), portrayals, out, seconds_per_frame)
     return out
 
 
