@@ -6,6 +6,7 @@ pure parts (layout rules aside) live in :mod:`.portrayal` and :mod:`.storyboard`
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from .portrayal import OKABE_ITO, STATUS, Portrayal, TraceView, portray
@@ -36,8 +37,7 @@ def __getattr__(name: str) -> Any:
         from .picture import Picture
 
         return Picture
-    if name in ("export", "still"):
-        from . import export as module
-
-        return getattr(module, name)
+    if name == "still":
+        # (importlib, not "from . import export": that name is also the submodule's)
+        return importlib.import_module(f"{__name__}.export").still
     raise AttributeError(f"module 'xcon_teach.draw' has no attribute {name!r}")
