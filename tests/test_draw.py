@@ -78,7 +78,7 @@ def test_refused_frame_shows_claimed_wire_outcome_events_and_clock() -> None:
     assert "00:00:00   4E4F444531 = 'NODE1'" in texts and "00:00:00   0A00010B = 10.0.1.11" in texts
     assert "Event Viewer on EXA" in texts
     assert any(t.startswith("00:00:00    step 22 of 2041") for t in texts)
-    assert KB.steps[i].text in texts and "basis: documented (KB Q169113)" in texts
+    assert KB.steps[i].text in texts and "basis: documented (KB Q189345)" in texts
     assert "NODE1 (active)\n10.0.1.11" in texts and "NODE2 (passive)\n10.0.1.12" in texts
 
 

@@ -34,13 +34,15 @@ class Challenge:
     story: str
     """What the learner is told: the symptom, as a help desk would hear it."""
     level: int
-    source: str
-    """A built-in scenario name, or TOML text for a scenario of the challenge's own."""
+    source: str = ""
+    """A built-in scenario name or a TOML file path (when ``toml`` is empty)."""
+    toml: str = ""
+    """The scenario's TOML text, for a challenge with a scenario of its own."""
 
     @property
     def scenario(self) -> Scenario:
-        if self.source.lstrip().startswith(("#", "title", "[")):
-            return loads_scenario(self.source, source=f"challenge {self.name}")
+        if self.toml:
+            return loads_scenario(self.toml, source=f"challenge {self.name}")
         return load_scenario(self.source)
 
 
@@ -142,7 +144,7 @@ CHALLENGES = (
         story="Both sites are clustered and use host names, but a firewall admits TCP 102 only from the virtual IPs, "
         "and the security team will not change it.",
         level=5,
-        source=_FIREWALLED_PAIR,
+        toml=_FIREWALLED_PAIR,
     ),
 )
 
@@ -193,14 +195,21 @@ def _unchanged(original: Scenario, attempt: Scenario) -> list[str]:
 
 
 def _variants(s: Scenario) -> list[tuple[str, Scenario]]:
+    """The scenario as set up (scripted failovers included), then starting on each other node.
+
+    The failed-over variants leave the scenario's own scripted failovers out, so each keeps one
+    active node for the whole run.
+    """
     out = [("as set up", s)]
+    still = s.replace(actions=())
+    note = " (scripted failovers left out)" if s.actions else ""
     for c in s.clusters:
-        out.append((f"with {c.name} failed over to {c.passive}", s.failed_over(c.name)))
+        out.append((f"starting with {c.name} on {c.passive}{note}", still.failed_over(c.name)))
     if len(s.clusters) > 1:
-        both = s
+        both = still
         for c in s.clusters:
             both = both.failed_over(c.name)
-        out.append(("with every cluster failed over", both))
+        out.append((f"starting with every cluster failed over{note}", both))
     return out
 
 
@@ -214,6 +223,48 @@ def _first_trouble(trace: Trace) -> Step | None:
     return None
 
 
+def _refusal_hint(refusal: Step, trace: Trace) -> str:
+    """Say what the receiver compared, by address and by name, and why neither matched."""
+    cx = refusal.connection
+    assert cx is not None and cx.receiver is not None
+    s = trace.scenario
+    local = [c for c in s.connectors if c.server == cx.receiver]
+    by_ip = [c.address for c in local if c.stack == "ip"]
+    by_name = [c.address for c in local if c.stack == "hostname"]
+    i = trace.steps.index(refusal)
+    reverse = next(
+        (
+            st
+            for st in reversed(trace.steps[:i])
+            if st.kind == "reverse" and st.time == refusal.time and st.connection and st.connection.connector == cx.connector
+        ),
+        None,
+    )
+    found = refusal.lookup.names if refusal.lookup else ()
+    seen = f"{cx.receiver} saw {cx.sender} arrive from {cx.wire}"
+    addresses = f"its IP-type connectors list {', '.join(by_ip)}" if by_ip else "it has no IP-type connector"
+    if not by_name:
+        names = "and it has no host-name connector, so the names its reverse lookup finds cannot help"
+    elif found:
+        where = _WHERE.get(reverse.lookup.stage, "") if reverse and reverse.lookup else ""
+        names = (
+            f"and its reverse lookup found {', '.join(found)}{where}, while its host-name connectors expect {', '.join(by_name)}"
+        )
+    else:
+        names = f"and its reverse lookup found no name at all, while its host-name connectors expect {', '.join(by_name)}"
+    return (
+        f"{seen}; {addresses}, {names}. Make {cx.sender} present an address {cx.receiver} lists, "
+        f"or make the name {cx.receiver} finds for {cx.wire} match a host-name connector."
+    )
+
+
+_WHERE = {
+    "reverse-hosts": " in the HOSTS file",
+    "reverse-ptr": " in a DNS PTR record",
+    "reverse-node-status": " by NetBIOS node status",
+}
+
+
 def _hint(step: Step | None, trace: Trace) -> str:
     if step is None:
         undelivered = [m.id for m in trace.messages if m.status != "delivered"]
@@ -221,13 +272,7 @@ def _hint(step: Step | None, trace: Trace) -> str:
     cx = step.connection
     assert cx is not None
     if step.kind == "refuse":
-        s = trace.scenario
-        listed = [c.address for c in s.connectors if c.server == cx.receiver]
-        return (
-            f"{cx.receiver} saw {cx.sender} arrive from {cx.wire} and found no connector for it (its connectors list "
-            f"{', '.join(listed)}). Either make {cx.sender} present an address {cx.receiver} expects, or let {cx.receiver} "
-            "match by name."
-        )
+        return _refusal_hint(step, trace)
     if step.kind == "firewall":
         return f"the firewall dropped {cx.wire}: it admits only {', '.join(trace.scenario.firewall.allow_sources or ())}. Which address does {cx.sender} present, and how could it present another?"
     if step.kind == "connect":

@@ -293,7 +293,7 @@ def portray(view: TraceView, index: int, *, caption: str | None = None, frame: i
         total=len(trace.steps),
         clock=clock(step.time),
         kind=step.kind,
-        narration=tuple(textwrap.wrap(text, 150, max_lines=3, placeholder=" …")),
+        narration=tuple(textwrap.wrap(text, 130, max_lines=3, placeholder=" …")),
         basis=step.basis,
         basis_text=basis_label(step.basis),
         documented=step.basis != "MODEL",

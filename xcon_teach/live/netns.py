@@ -80,6 +80,8 @@ def require_root() -> None:
     UsageError
         Not root, or no ``ip`` command.
     """
+    if not hasattr(os, "geteuid") or not os.path.isdir("/proc/self/ns"):
+        raise UsageError("live: needs Linux network namespaces; use `xcon-teach run` for the simulation alone")
     if os.geteuid() != 0:
         raise UsageError(
             "live: needs root (network namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN); "

@@ -6,9 +6,10 @@ Pure and deterministic (sans-IO, like h11): :func:`simulate` takes a scenario an
 
 from .eventlog import Event, decode_network_address, hex_of_ip, hex_of_name
 from .receiver import STAGES
-from .sender import SOURCE_RULES
+from .sender import SOURCE_RULES, choose_source
 from .simulate import simulate
 from .trace import Connection, Lookup, MessageOutcome, Step, Trace, basis_label, clock
+from .world import World
 
 __all__ = [
     "SOURCE_RULES",
@@ -19,7 +20,9 @@ __all__ = [
     "MessageOutcome",
     "Step",
     "Trace",
+    "World",
     "basis_label",
+    "choose_source",
     "clock",
     "decode_network_address",
     "hex_of_ip",

@@ -70,8 +70,13 @@ def choose_source(world: World, c: Connector) -> Source:
             f"{c.server} runs {BUILDS[server.build].label}, which ignores Stack IP Address Override (added in SP1)", "DOC Q255991"
         )
     if cluster is not None and server.has_fix:
-        how = "hotfix" if server.q169113_fix else f"{BUILDS[server.build].label}'s"
-        note(f"With the {how} Q169113 fix, {c.server}'s MTA presents the virtual IP {cluster.virtual_ip}", "MODEL")
+        build = BUILDS[server.build]
+        how = (
+            "the Q169113 hotfix applied"
+            if build.number < BUILDS["sp2"].number
+            else f"{build.label}, which includes the Q169113 fix"
+        )
+        note(f"With {how}, {c.server}'s MTA presents the virtual IP {cluster.virtual_ip}", "MODEL")
         return Source("fix", cluster.virtual_ip, tuple(notes))
     ip = held[0]
     if cluster is not None:

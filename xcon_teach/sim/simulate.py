@@ -74,6 +74,7 @@ class _Run:
         self.delivered_at: list[float | None] = [None] * len(s.messages)
         self.returned_at: list[float | None] = [None] * len(s.messages)
         self.presented: list[str | None] = [None] * len(s.messages)
+        self.wire: list[str | None] = [None] * len(s.messages)
         self.assoc: list[_Association | None] = [None] * len(s.connectors)
         self.serial = 0
         self._queues: tuple[tuple[str, int], ...] | None = None
@@ -121,6 +122,7 @@ class _Run:
                 delivered_at=self.delivered_at[i],
                 returned_at=self.returned_at[i],
                 presented_address=self.presented[i],
+                wire_address=self.wire[i],
             )
             for i, m in enumerate(s.messages)
         )
@@ -214,6 +216,8 @@ class _Run:
         wire = source.address
         if wire is None:
             return self.fail(t, c, msgs, cx)
+        for m in msgs:
+            self.wire[m] = wire
 
         allowed = self.s.firewall.allow_sources
         if allowed is not None:
@@ -308,7 +312,7 @@ class _Run:
             self.emit(t, Note(kind="refuse", actor=receiver, text=text, basis="MODEL"), cx, lookup)
         else:
             text = f"{receiver} refuses the association; {conn.server}, the sender, logs nothing"
-            self.emit(t, Note(kind="refuse", actor=receiver, text=text, basis="DOC Q169113"), cx, lookup)
+            self.emit(t, Note(kind="refuse", actor=receiver, text=text, basis="DOC Q189345"), cx, lookup)
         return self.fail(t, c, msgs, cx)
 
     def fail(self, t: float, c: int, msgs: list[int], cx: Connection) -> None:

@@ -157,6 +157,8 @@ class MessageOutcome:
     returned_at: float | None = None
     presented_address: str | None = None
     """The source IP the receiving MTA saw on the last attempt that reached one."""
+    wire_address: str | None = None
+    """The source IP of the last attempt that got as far as choosing one, even if dropped (not in the JSON)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -207,8 +209,12 @@ class Trace:
         return "".join(s.line() + "\n" for s in self.steps)
 
     def outcome_table(self) -> str:
-        """A small table of message outcomes, for notebooks and the lab."""
-        rows = [("id", "route", "status", "attempts", "when", "presented")]
+        """A small table of message outcomes, for notebooks and the lab (no trailing newline).
+
+        ``on the wire`` is the source address of the last attempt; ``presented`` is what a
+        receiving MTA saw, "-" when no MTA saw it (a firewall drop, say).
+        """
+        rows = [("id", "route", "status", "attempts", "when", "on the wire", "presented")]
         for m in self.messages:
             when = m.delivered_at if m.delivered_at is not None else m.returned_at
             rows.append(
@@ -218,8 +224,9 @@ class Trace:
                     m.status,
                     str(m.attempts),
                     clock(when) if when is not None else "-",
+                    m.wire_address or "-",
                     m.presented_address or "-",
                 )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows) + "\n"
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
