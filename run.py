@@ -2,7 +2,9 @@
 """Set up (or reuse) a local virtual environment in .venv, then do one job.
 
     python3 run.py lab      open the lab in JupyterLab (notebooks/)
-    python3 run.py test     run the whole test suite: lint, types, unit, property and notebook tests
+    python3 run.py present [SCENARIO]
+                            presenter mode: the lab alone, code hidden, large fonts (Voila)
+    python3 run.py test     run the whole test suite: lint, types, unit, property, notebook and browser tests
     python3 run.py bench    print the speed figures (benchmarks in bench/)
     python3 run.py format   format the code with ruff
 
@@ -72,6 +74,15 @@ def lab(args: list[str]) -> int:
     return run([venv_tool("jupyter"), "lab", "--notebook-dir", str(ROOT / "notebooks"), *extra, *args])
 
 
+def present(args: list[str]) -> int:
+    scenario = args[0] if args and not args[0].startswith("-") else "kb-q169113"
+    rest = args[1:] if args and not args[0].startswith("-") else args
+    env = {**os.environ, "XCON_SCENARIO": scenario}
+    say(f"presenter mode for {scenario}: the page opens in your browser (Ctrl+C here to stop)")
+    cmd = [venv_tool("voila"), str(ROOT / "presenter" / "lab.ipynb"), "--theme=light", "--Voila.ip=127.0.0.1", *rest]
+    return run(cmd, env=env)
+
+
 def test(args: list[str]) -> int:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
     steps = [
@@ -100,7 +111,7 @@ def fmt(args: list[str]) -> int:
     return run([venv_tool("ruff"), "format", ".", *args]) or run([venv_tool("ruff"), "check", "--fix", ".", *args])
 
 
-JOBS = {"lab": lab, "test": test, "bench": bench, "format": fmt}
+JOBS = {"lab": lab, "present": present, "test": test, "bench": bench, "format": fmt}
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ __all__ = [
     "Difference",
     "Focus",
     "address_after_stack_change",
+    "decisive_step",
     "first_difference",
     "focus",
     "grade",
@@ -130,6 +131,17 @@ def first_difference(before: Trace, after: Trace) -> Difference | None:
     if len(before.steps) != len(after.steps):
         i = min(len(before.steps), len(after.steps))
         return Difference(i, before.steps[i] if i < len(before.steps) else None, after.steps[i] if i < len(after.steps) else None)
+    return None
+
+
+def decisive_step(trace: Trace, f: Focus | None) -> int | None:
+    """The step where the focus connector's first attempt is decided (accepted, refused or failed)."""
+    if f is None:
+        return None
+    for i, step in enumerate(trace.steps):
+        cx = step.connection
+        if cx is not None and cx.connector == f.connector.label and (step.kind in ("accept", "refuse") or cx.phase == "failed"):
+            return i
     return None
 
 

@@ -65,8 +65,12 @@ class Lab:
     ['delivered', 'delivered']
     """
 
-    def __init__(self, scenario_or_name: Scenario | str | os.PathLike[str] = "kb-q169113") -> None:
+    def __init__(self, scenario_or_name: Scenario | str | os.PathLike[str] = "kb-q169113", *, presenter: bool = False) -> None:
+        self.presenter = presenter
         self.widget = w.VBox(layout=w.Layout(width="100%"))
+        self.widget.add_class("xcon-lab")
+        if presenter:
+            self.widget.add_class("xcon-presenter")
         self.controls: dict[str, Any] = {}
         self._field_errors: dict[str, w.HTML] = {}
         self._remembered_ip: dict[str, str] = {}
@@ -74,6 +78,7 @@ class Lab:
         self.before: Trace | None = None
         self.picture: Picture | None = None
         self._frame_steps: list[int] = []
+        self._extras: w.Accordion | None = None
         self._captions: list[str | None] = []
         self._load(load_scenario(scenario_or_name))
 
@@ -118,18 +123,31 @@ class Lab:
         header = self._header()
         settings = self._settings(scenario)
         playback = self._playback()
-        picture = w.HBox(
-            [
-                self.image,
-                w.VBox([self.narration, self.readout, self.events, self.queues], layout=w.Layout(width="40%", min_width="300px")),
-            ],
-            layout=w.Layout(width="100%", align_items="flex-start"),
-        )
         extras = w.Accordion(children=[self._predict_panel(), self._compare_panel(), self.transcript], selected_index=None)
+        self._extras = extras
         for i, title in enumerate(("Predict, then reveal", "Compare with a kept run", "Transcript around this step")):
             extras.set_title(i, title)
-        self.widget.children = [header, settings, picture, playback, extras]
-        self._run(scenario)
+        if self.presenter:
+            from .present import PRESENTER_CSS
+
+            # One 1280x720 screen: picture and playback on the left, narration and settings on the right.
+            left = w.VBox([self.image, playback], layout=w.Layout(width="62%"))
+            right = w.VBox([self.narration, self.readout, settings], layout=w.Layout(width="38%"))
+            children: list[w.Widget] = [
+                w.HTML(PRESENTER_CSS),
+                header,
+                w.HBox([left, right], layout=w.Layout(width="100%", align_items="flex-start")),
+                w.HBox([self.events, self.queues]),
+                extras,
+            ]
+        else:
+            panels = w.VBox(
+                [self.narration, self.readout, self.events, self.queues], layout=w.Layout(width="40%", min_width="300px")
+            )
+            picture = w.HBox([self.image, panels], layout=w.Layout(width="100%", align_items="flex-start"))
+            children = [header, settings, picture, playback, extras]
+        self.widget.children = children
+        self._run(scenario, first=True)
 
     def _header(self) -> w.Widget:
         picker = w.Dropdown(
@@ -143,6 +161,8 @@ class Lab:
         self.controls["reset"] = reset
         picker.observe(self._guard("scenario", self._on_pick), names="value")
         reset.on_click(self._guard("reset", lambda _: self._on_reset()))
+        if self.presenter:
+            return w.HBox([picker, reset, self.status])
         title = w.HTML(
             f"<b>{escape(self._origin.title)}</b><br><span style='color:#555'>{escape(self._origin.description)}</span>"
         )
@@ -234,7 +254,9 @@ class Lab:
         return tabs
 
     def _playback(self) -> w.Widget:
-        frame = w.IntSlider(value=0, min=0, max=0, description="Frame", continuous_update=True, layout=w.Layout(width="45%"))
+        frame = w.IntSlider(
+            value=0, min=0, max=0, description="Frame", continuous_update=True, layout=w.Layout(width="45%", min_width="260px")
+        )
         play = w.Play(value=0, min=0, max=0, interval=SPEEDS_MS[2], description="Play")
         speed = w.IntSlider(
             value=SPEEDS_MS[2],
@@ -274,7 +296,8 @@ class Lab:
                 frame,
                 speed,
                 every,
-            ]
+            ],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
 
     def _predict_panel(self) -> w.Widget:
@@ -307,19 +330,28 @@ class Lab:
 
     # --- running ----------------------------------------------------------------------------------
 
-    def _run(self, scenario: Scenario) -> None:
-        """Adopt a valid scenario: simulate it and show its first frame."""
+    def _run(self, scenario: Scenario, *, first: bool = False) -> None:
+        """Adopt a valid scenario and simulate it.
+
+        A new lab starts at the first frame. After a change it shows the moment the change
+        matters (the cluster's first attempt accepted, refused or failed), so one click shows its
+        effect, unless the learner is predicting, who then starts from the beginning.
+        """
         trace = simulate(scenario)
         self.scenario, self.trace = scenario, trace
         self._view = TraceView(trace)
         self._storyboard = storyboard(trace)
         self.prediction.value = ""
-        self._set_frames(keep_step=False)
+        predicting = self._extras is not None and self._extras.selected_index == 0
+        decisive = None if first or predicting else logic.decisive_step(trace, logic.focus(scenario))
+        self._set_frames(keep_step=False, at_step=decisive)
         self._update_comparison()
 
-    def _set_frames(self, *, keep_step: bool) -> None:
-        """Point the slider at key frames (or every step) and show where it now stands."""
+    def _set_frames(self, *, keep_step: bool, at_step: int | None = None) -> None:
+        """Point the slider at key frames (or every step) and show the frame at (or before) a step."""
         old_step = self._frame_steps[self.controls["frame"].value] if keep_step and self._frame_steps else 0
+        if at_step is not None:
+            old_step = at_step
         if self.controls["every_step"].value:
             self._frame_steps = list(range(len(self.trace.steps)))
             self._captions = [None] * len(self._frame_steps)
@@ -329,12 +361,12 @@ class Lab:
         self._interesting = logic.interesting_frames(self.trace, self._frame_steps)
         position = max((k for k, i in enumerate(self._frame_steps) if i <= old_step), default=0)
         frame, play = self.controls["frame"], self.controls["play"]
+        # Only the slider's value is set here: jslink moves Play in the browser. Setting both from
+        # Python races with the browser echoing one back to the other and can leave them apart.
         self._syncing = True
         try:
-            play.value = 0
-            frame.value = 0
             frame.max = play.max = len(self._frame_steps) - 1
-            frame.value = play.value = position
+            frame.value = position
         finally:
             self._syncing = False
         self._show(position)

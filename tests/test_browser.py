@@ -1,0 +1,275 @@
+"""The lab in a real browser: JupyterLab and the Voila presenter mode, in headless Chromium.
+
+nbval never runs a browser, so these tests check what students and teachers really see: the
+widgets render, a click changes the picture, a bad value shows its message and no traceback.
+The servers are started and stopped here (by process group, in ``finally``), on loopback only,
+with temporary config, runtime and settings folders and a copy of the notebooks.
+
+Chromium comes from Debian (``apt-get install chromium``); Playwright drives it through
+``executable_path``. Without it these tests skip, except in CI (``XCON_REQUIRE_BROWSER=1``, set by
+``.ci/run``), where they fail with a clear message. Screenshots go to ``$XCON_ARTIFACTS`` (default:
+a temporary folder, printed in the report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHROMIUM = Path(os.environ.get("XCON_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",  # this machine's network is closed; do not even try
+    "--disable-component-update",
+    "--disable-sync",
+]
+NEXT_EVENT = "Next event: refusal, 9301, delivery"
+
+pytestmark = pytest.mark.slow
+
+
+def _require_browser() -> None:
+    missing = None
+    if not CHROMIUM.exists():
+        missing = f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) or set XCON_CHROMIUM"
+    else:
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            missing = "the Python package playwright is not installed (it is in the [test] extra)"
+    if missing:
+        if os.environ.get("XCON_REQUIRE_BROWSER") or os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run: {missing}", pytrace=False)
+        pytest.skip(f"browser tests skipped: {missing}")
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    folder = Path(os.environ.get("XCON_ARTIFACTS") or tempfile.mkdtemp(prefix="xcon-browser-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nbrowser screenshots in {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+    """Wait until ``url`` answers (any HTTP status: the server is up), or fail with the server's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"server did not answer {url} within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
+def _server_env(home: Path) -> dict[str, str]:
+    settings = home / "settings"
+    notification = settings / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    # no "would you like news?" pop-up over the notebook
+    (notification / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    # render every cell, not only those on screen, so the lab's output exists wherever the page is scrolled
+    notebook = settings / "@jupyterlab" / "notebook-extension"
+    notebook.mkdir(parents=True)
+    (notebook / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    return {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "MPLBACKEND": "Agg",
+    }
+
+
+@contextmanager
+def _server(args: list[str], home: Path, ready: str, port: int) -> Iterator[str]:
+    """Run a server on loopback until the block ends; stop it by process group, always."""
+    log = home / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            args, env=_server_env(home), stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=home
+        )
+    try:
+        _wait_http(f"http://127.0.0.1:{port}{ready}", proc, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(proc)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def jupyterlab() -> Iterator[str]:
+    _require_browser()
+    home = Path(tempfile.mkdtemp(prefix="xcon-lab-"))
+    notebooks = home / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    port = _free_port()
+    args = [
+        str(BIN / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        f"--ServerApp.root_dir={notebooks}",
+        "--ServerApp.allow_root=True",
+    ]
+    with _server(args, home, "/api/status", port) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def voila() -> Iterator[str]:
+    _require_browser()
+    home = Path(tempfile.mkdtemp(prefix="xcon-voila-"))
+    port = _free_port()
+    args = [
+        str(BIN / "voila"),
+        str(ROOT / "presenter" / "lab.ipynb"),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--port={port}",
+        "--theme=light",
+    ]
+    with _server(args, home, "/voila/static/", port) as url:
+        yield url
+
+
+def _picture(page: Any) -> bytes:
+    return bytes(page.locator(".xcon-lab img").first.screenshot())
+
+
+def _narration(page: Any) -> str:
+    return str(page.locator(".xcon-lab [role=status]").first.inner_text())
+
+
+def _wait_narration(page: Any, words: str, timeout: float = 30_000) -> str:
+    """Wait until the narration panel says ``words`` (no fixed sleeps: the element is the signal)."""
+    script = f"document.querySelector('.xcon-lab [role=status]')?.innerText.includes({json.dumps(words)})"
+    page.wait_for_function(script, timeout=timeout)
+    return _narration(page)
+
+
+def test_jupyterlab_runs_the_start_notebook_and_the_lab_responds(browser: Any, jupyterlab: str, artifacts: Path) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    failed = True
+    try:
+        page.goto(f"{jupyterlab}/lab/tree/00_start_here.ipynb")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        page.wait_for_selector(".xcon-lab img", state="attached", timeout=90_000)
+        page.locator(".xcon-lab").first.scroll_into_view_if_needed()
+        _wait_narration(page, "sends m1")
+        page.screenshot(path=str(artifacts / "jupyterlab-1-lab.png"))
+        before = _picture(page)
+
+        page.locator(".xcon-lab .widget-toggle-buttons").first.get_by_text("Remote host name", exact=True).click()
+        page.wait_for_function("document.querySelector('.xcon-lab input[type=text]').value === 'EXCLUS'", timeout=30_000)
+        # one click shows its effect: the lab jumps to the moment EXA decides
+        text = _wait_narration(page, "EXA accepts the association")
+        assert "found" in text
+        page.locator(f".xcon-lab button[title='{NEXT_EVENT}']").click()  # and the playback buttons move on
+        _wait_narration(page, "is delivered to")
+        after = _picture(page)
+        assert after != before, "the picture did not change"
+        page.screenshot(path=str(artifacts / "jupyterlab-2-found.png"))
+
+        address = page.locator(".xcon-lab input[type=text]").first
+        address.fill("10.0.1.300")
+        address.press("Enter")
+        page.get_by_text("not a valid IPv4 address").first.wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "jupyterlab-3-bad-address.png"))
+        content = page.content()
+        assert "Traceback" not in content and "Error displaying widget" not in content
+        assert _picture(page) == after  # the last good picture stays
+        failed = False
+    finally:
+        if failed:
+            page.screenshot(path=str(artifacts / "jupyterlab-failed.png"))
+        page.close()
+
+
+def test_voila_presenter_mode_hides_code_and_one_click_updates_the_picture(browser: Any, voila: str, artifacts: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(f"{voila}/?scenario=kb-q169113", timeout=60_000)
+        page.wait_for_selector(".xcon-lab.xcon-presenter img", timeout=90_000)
+        _wait_narration(page, "sends m1")
+        assert page.locator(".jp-CodeCell .jp-InputArea, .cm-editor, .CodeMirror, .jp-InputPrompt").count() == 0, (
+            "code is visible"
+        )
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.xcon-lab [role=status]')).fontSize)")
+        assert size >= 16, f"narration font {size}px is too small for a projector"
+        # the picture, the narration and the Stack tab fit on one 1280x720 screen
+        for what in (".xcon-lab img", ".xcon-lab [role=status]", ".xcon-lab .widget-toggle-buttons"):
+            box = page.locator(what).first.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 720, (what, box)
+        page.screenshot(path=str(artifacts / "voila-1-presenter.png"))
+        before = _picture(page)
+        page.locator(".xcon-lab .widget-toggle-buttons").first.get_by_text("Remote host name", exact=True).click()
+        page.wait_for_function("document.querySelector('.xcon-lab input[type=text]').value === 'EXCLUS'", timeout=30_000)
+        _wait_narration(page, "EXA accepts the association")
+        assert _picture(page) != before
+        page.screenshot(path=str(artifacts / "voila-2-after-click.png"))
+        assert "Traceback" not in page.content()
+    finally:
+        page.close()

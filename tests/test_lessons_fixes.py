@@ -1,0 +1,198 @@
+"""Lesson helpers of notebooks 04 to 06 (xcon_teach.lessons.fixes): they select and lay out, never decide."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from xcon_teach import UsageError, load_scenario, simulate
+from xcon_teach.challenges import CHALLENGES, challenge
+from xcon_teach.lessons.fixes import (
+    attempt_lines,
+    attempt_steps,
+    failover_table,
+    first_failure_lines,
+    frame_of,
+    lookup_lines,
+    lookup_stages,
+    retry_summary,
+    settings_table,
+    ticket,
+)
+from xcon_teach.sim import STAGES
+
+
+def test_attempt_steps_are_picked_by_start_time_and_end_with_the_outcome() -> None:
+    trace = simulate(load_scenario("wrong-fix"))
+    first = attempt_steps(trace, "EXA->EXCLUS")
+    assert first[0].kind == "attempt" and first[0].time == 0
+    assert [s.kind for s in first][-1] == "deliver"  # accepted, then the message arrives
+    later = attempt_steps(trace, "exa->exclus", at=3600)  # any case; after the failover
+    assert later[0].time == 3600 and later[0].connection is not None and later[0].connection.attempt == 1
+    assert [s.kind for s in later] == ["attempt", "resolve", "present", "connect", "retry"]
+    assert all(s.connection is not None and s.connection.connector == "EXA->EXCLUS" for s in later)
+
+
+def test_attempt_steps_include_both_sides_and_stop_before_the_next_attempt() -> None:
+    trace = simulate(load_scenario("kb-q169113"), until=1200)
+    steps = attempt_steps(trace, "EXCLUS")
+    assert {s.actor for s in steps} == {"EXCLUS", "EXA"}
+    assert steps[-1].kind == "retry" and all(s.time == 0 for s in steps)
+
+
+def test_attempt_steps_refuse_unknown_connectors_and_missing_attempts() -> None:
+    trace = simulate(load_scenario("kb-q169113"), until=0)
+    with pytest.raises(UsageError, match="connector"):
+        attempt_steps(trace, "NOPE->EXA")
+    with pytest.raises(UsageError, match="no attempt at or after 01:00:00"):
+        attempt_steps(trace, "EXCLUS->EXA", at=3600)
+
+
+def test_attempt_lines_filter_by_kind() -> None:
+    trace = simulate(load_scenario("override"))
+    text = attempt_lines(trace, "EXCLUS->EXA", at=3600, kinds=("present", "connect"))
+    lines = text.splitlines()
+    assert len(lines) == 2 and "presents 10.0.1.20" in lines[0] and "from 10.0.1.20" in lines[1]
+    assert text == "".join(
+        s.line() + "\n" for s in attempt_steps(trace, "EXCLUS->EXA", at=3600) if s.kind in ("present", "connect")
+    )
+
+
+def test_lookup_lines_show_the_workaround_through_node_status_after_failover() -> None:
+    """DOMAIN.md section 5, 'why the workaround works' [MODEL]: node status answers with the cluster name."""
+    trace = simulate(load_scenario("workaround"))
+    before = lookup_lines(trace, "EXCLUS->EXA").splitlines()
+    after = lookup_lines(trace, "EXCLUS->EXA", at=3600).splitlines()
+    assert "NODE1 answers NODE1, EXCLUS  [MODEL]" in before[4] and "accepts" in before[-1]
+    assert "NODE2 answers NODE2, EXCLUS  [MODEL]" in after[4] and "accepts" in after[-1]
+    assert all(line.startswith("01:00:00") for line in after)
+
+
+def test_lookup_lines_are_empty_when_no_mta_saw_the_attempt() -> None:
+    assert lookup_lines(simulate(load_scenario("firewall")), "EXCLUS->EXA") == ""
+
+
+def test_first_failure_lines_find_the_first_attempt_without_mail() -> None:
+    text = first_failure_lines(simulate(load_scenario("wrong-fix")))
+    assert text.startswith("01:00:00  EXA      attempt") and "runs no MTA" in text
+    ptr = first_failure_lines(simulate(load_scenario("ptr-breaks-workaround")), kinds=["reverse", "refuse"])
+    assert ptr.splitlines()[-2].endswith("the PTR record of 10.0.1.11: NODE1  [DOC Q189345]")
+    assert "refuses" in ptr.splitlines()[-1]
+    assert first_failure_lines(simulate(load_scenario("workaround"))) == ""
+
+
+def test_lookup_stages_list_every_stage_with_its_basis() -> None:
+    rows = lookup_stages().splitlines()[1:]
+    assert len(rows) == len(STAGES)
+    for row, (stage, basis, _what) in zip(rows, STAGES, strict=True):
+        assert stage in row and ("model assumption" in row) == (basis == "MODEL")
+    assert "model assumption" in rows[4] and "reverse-node-status" in rows[4]
+
+
+def test_retry_summary_reads_a_day_of_retries_from_the_trace() -> None:
+    """DOMAIN.md section 6: 1 + 144 attempts, 600 s apart; NDR at 144 x 600 s = 86,400 s [DOC Q234157, MODEL timing]."""
+    text = retry_summary(simulate(load_scenario("kb-q169113")), "m1")
+    assert text == (
+        "m1 EXCLUS->EXA: 145 attempts, the first at 00:00:00, the last at 24:00:00, 600 s apart\n"
+        "Override tab of EXCLUS->EXA: max open retries 144, open interval 600 s; 144 x 600 s = 86,400 s\n"
+        "returned to its sender as a non-delivery report (NDR) at 24:00:00\n"
+    )
+
+
+def test_retry_summary_follows_the_override_tab_and_other_endings() -> None:
+    short = load_scenario("kb-q169113").with_retries("EXCLUS", max_open_retries=6, open_interval=300)
+    assert retry_summary(simulate(short), "m1").splitlines()[-1].endswith("NDR) at 00:30:00")
+    assert retry_summary(simulate(short), "m2") == "m2 EXA->EXCLUS: 1 attempt, at 00:00:00\ndelivered at 00:00:02\n"
+    queued = retry_summary(simulate(load_scenario("kb-q169113"), until=1200), "m1")
+    assert "3 attempts" in queued and queued.endswith("still queued when the run ends at 00:20:00\n")
+    late = retry_summary(simulate(load_scenario("workaround")), "m3")
+    assert late.startswith("m3 EXCLUS->EXA: 1 attempt, at 01:00:00")
+
+
+def test_retry_summary_refuses_an_unknown_message() -> None:
+    with pytest.raises(UsageError, match="no message 'm9' in this run; it has m1, m2"):
+        retry_summary(simulate(load_scenario("kb-q169113"), until=0), "m9")
+
+
+def test_failover_table_shows_which_fixes_survive_failover() -> None:
+    kb = load_scenario("kb-q169113")
+    table = failover_table(
+        {
+            "broken": kb,
+            "wrong fix": kb.with_address("EXA", "10.0.1.11"),
+            "override": kb.with_override("EXCLUS", "10.0.1.20"),
+        }
+    ).splitlines()
+    assert table[0].split("  ")[0] == "variant" and table[0].endswith("WOLFPACK failed over")
+    assert table[1].split()[1:] == ["only", "EXA->EXCLUS", "only", "EXA->EXCLUS"]
+    assert table[2].split()[2:] == ["both", "ways", "neither", "way"]
+    assert table[3].split()[1:] == ["both", "ways", "both", "ways"]
+
+
+def test_failover_table_holds_groups_still_and_has_a_column_per_cluster() -> None:
+    # The workaround's own failover at 00:30 is removed: failing over at the start must not fail back.
+    assert failover_table({"w": load_scenario("workaround")}).splitlines()[1].split()[1:] == ["both", "ways", "both", "ways"]
+    both = load_scenario("both-clustered")
+    rows = failover_table({"EXCLA only": both.with_stack("EXCLA", "hostname", "EXCLUS")}).splitlines()
+    assert "REDPACK failed over" in rows[0] and "WOLFPACK failed over" in rows[0] and rows[0].endswith("all failed over")
+    assert rows[1].split("  ")[0] == "EXCLA only" and rows[1].count("only EXCLUS->EXCLA") == 4
+
+
+def test_failover_table_refuses_mixed_or_missing_variants() -> None:
+    with pytest.raises(UsageError, match="at least one"):
+        failover_table({})
+    with pytest.raises(UsageError, match=r"variants\['b'\]: every variant must have the clusters WOLFPACK"):
+        failover_table({"a": load_scenario("kb-q169113"), "b": load_scenario("baseline")})
+
+
+def test_settings_table_shows_what_a_fix_may_change() -> None:
+    rows = settings_table(challenge("firewall").scenario).splitlines()
+    wall = [r for r in rows if r.startswith("Firewall")]
+    assert len(wall) == 1 and "admits only 10.0.0.20, 10.0.1.20" in wall[0] and wall[0].endswith("no")
+    assert any(r.startswith("Stack tab") and "Remote host name EXCLUS" in r for r in rows)
+    assert any(r.startswith("Virtual server") and r.endswith("no (network)") for r in rows)
+    ptr = settings_table(load_scenario("ptr-breaks-workaround"))
+    assert "10.0.1.11 = NODE1, 10.0.1.12 = NODE2" in ptr
+
+
+def test_settings_table_spells_out_fix_and_override() -> None:
+    text = settings_table(load_scenario("hotfix").with_override("EXCLUS", "10.0.1.20").with_netbios(False))
+    assert "SP1 (build 2232), Q169113 fix: yes" in text and "EXCLUS->EXA  10.0.1.20" in text
+    assert "NetBIOS (WINS, node status)  names" in text and text.rstrip().splitlines()[-2].split()[-2] == "off"
+
+
+@pytest.mark.parametrize("c", CHALLENGES, ids=[c.name for c in CHALLENGES])
+def test_ticket_tells_the_story_of_every_challenge(c) -> None:  # type: ignore[no-untyped-def]
+    text = ticket(c)
+    assert text.startswith(f"Ticket {c.name} (level {c.level}): {c.title}\n")
+    assert " ".join(text.split()[len(f"Ticket {c.name} (level {c.level}): {c.title}".split()) :]) == " ".join(c.story.split())
+    assert all(len(line) <= 100 for line in text.splitlines()[1:])
+
+
+def test_helpers_stay_pure() -> None:
+    code = "import sys, xcon_teach.lessons.fixes; print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_frame_of_finds_the_storyboard_frame_of_a_step() -> None:
+    from xcon_teach.draw import storyboard
+
+    trace = simulate(load_scenario("workaround"))
+    frames = storyboard(trace)
+    k = frame_of(trace, "EXCLUS->EXA", at=3600, stage="reverse-node-status")
+    assert trace.steps[frames[k].step].text.endswith("NODE2 answers NODE2, EXCLUS")
+    assert trace.steps[frames[frame_of(trace, "EXCLUS", kind="accept")].step].kind == "accept"
+    with pytest.raises(UsageError, match="has no step of kind 'refuse'"):
+        frame_of(trace, "EXCLUS->EXA", kind="refuse")
+
+
+def test_frame_of_a_repeated_attempt_is_the_frame_that_stands_for_the_stretch() -> None:
+    from xcon_teach.draw import storyboard
+
+    trace = simulate(load_scenario("kb-q169113"))
+    frames = storyboard(trace)
+    k = frame_of(trace, "EXCLUS->EXA", at=7200, kind="refuse")
+    assert frames[k].repeats > 0 and "more refused attempts on EXCLUS -> EXA" in (frames[k].caption or "")

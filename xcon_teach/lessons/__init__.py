@@ -1,0 +1,1 @@
+"""Lesson helpers: small, pure functions that the notebooks call so their cells stay short."""
