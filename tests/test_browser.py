@@ -273,3 +273,26 @@ def test_voila_presenter_mode_hides_code_and_one_click_updates_the_picture(brows
         assert "Traceback" not in page.content()
     finally:
         page.close()
+
+
+def test_a_static_render_shows_the_current_frame_as_an_image(browser: Any, artifacts: Path, tmp_path: Path) -> None:
+    """nbconvert HTML (as GitHub-like viewers do) has no widget state: the lab's snapshot shows instead of nothing."""
+    result = subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--output-dir", str(tmp_path), str(ROOT / "notebooks" / "00_start_here.ipynb")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:") else route.continue_())
+        page.goto((tmp_path / "00_start_here.html").as_uri())
+        image = page.locator(".xcon-static img").first
+        image.wait_for(state="visible", timeout=30_000)
+        box = image.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 150
+        assert "A user on EXCLUS sends m1" in (image.get_attribute("alt") or "")
+        image.screenshot(path=str(artifacts / "static-render.png"))
+    finally:
+        page.close()
