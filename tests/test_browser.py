@@ -278,7 +278,15 @@ def test_voila_presenter_mode_hides_code_and_one_click_updates_the_picture(brows
 def test_a_static_render_shows_the_current_frame_as_an_image(browser: Any, artifacts: Path, tmp_path: Path) -> None:
     """nbconvert HTML (as GitHub-like viewers do) has no widget state: the lab's snapshot shows instead of nothing."""
     result = subprocess.run(
-        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--output-dir", str(tmp_path), str(ROOT / "notebooks" / "00_start_here.ipynb")],
+        [
+            str(BIN / "jupyter"),
+            "nbconvert",
+            "--to",
+            "html",
+            "--output-dir",
+            str(tmp_path),
+            str(ROOT / "notebooks" / "00_start_here.ipynb"),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
