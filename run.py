@@ -76,6 +76,8 @@ def lab(args: list[str]) -> int:
 
 def present(args: list[str]) -> int:
     scenario = args[0] if args and not args[0].startswith("-") else "kb-q169113"
+    if Path(scenario).is_file():
+        scenario = str(Path(scenario).resolve())  # Voila's kernel runs in presenter/, not here
     rest = args[1:] if args and not args[0].startswith("-") else args
     env = {**os.environ, "XCON_SCENARIO": scenario}
     say(f"presenter mode for {scenario}: the page opens in your browser (Ctrl+C here to stop)")

@@ -37,7 +37,12 @@ def clean(nb: nbformat.NotebookNode) -> None:
             if view is not None:
                 # No widget state is stored, so the id points nowhere anyway: make it stable.
                 view["model_id"] = f"cell{i:02d}"
-            if output.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream" and merged[-1].name == output.name:
+            if (
+                output.get("output_type") == "stream"
+                and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1].name == output.name
+            ):
                 # How the kernel happened to flush stdout is not part of the lesson: one block a stream.
                 merged[-1].text += output.text
                 continue

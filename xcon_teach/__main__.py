@@ -33,6 +33,13 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a finite number of seconds (got {text!r})")
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative (got {text})")
+    return value + 0.0  # -0 is 0
+
+
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive (got {text})")
     return value
 
 
@@ -81,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--until", type=_seconds, metavar="SECONDS", help="simulate until this time (overrides [run] until)")
     export.add_argument(
         "--seconds-per-frame",
-        type=float,
+        type=_positive_seconds,
         default=2.5,
         metavar="S",
         help="for GIF and HTML: how long each frame shows (default 2.5)",
@@ -125,7 +132,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
 def _export(args: argparse.Namespace, out: TextIO) -> None:
     from . import load_scenario, simulate
     from .draw.export import check_output, export
+    from .errors import UsageError
 
+    if args.frame is not None and not str(args.output).lower().endswith(".png"):
+        raise UsageError(f"--frame: picks the frame of a .png; a .gif or .html shows them all (got {args.frame})")
     check_output(args.output)  # a bad path fails before any drawing
     trace = simulate(load_scenario(args.scenario), until=args.until)
     written = export(trace, args.output, frame=args.frame, seconds_per_frame=args.seconds_per_frame)
@@ -148,12 +158,15 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int | None]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")  # names and titles are not always ASCII
     args = build_parser().parse_args(argv)
     try:
         status = COMMANDS[args.command](args, sys.stdout) or 0
         sys.stdout.flush()
     except XconError as exc:
-        sys.stderr.write(f"{PROG}: {exc}\n")
+        sys.stderr.write(f"{PROG}: " + " ".join(str(exc).split("\n")) + "\n")  # always one line
         return 2
     except BrokenPipeError:
         # `xcon-teach run ... | head` closed the pipe early: not an error worth a traceback.

@@ -51,14 +51,29 @@ class UsageError(XconError):
     """A command-line or Python argument outside any scenario is not valid."""
 
 
+MAX_SHOWN = 60
+"""Longer values are cut, so a message stays one readable line."""
+
+
 def show_value(value: object) -> str:
-    """Render a bad value as it would be written in TOML, so the user recognises it."""
+    """Render a bad value as it would be written in TOML, on one short line, so the user recognises it.
+
+    >>> show_value("10.0.1.300"), show_value(True), show_value(["a", 1])
+    ('"10.0.1.300"', 'true', '["a", 1]')
+    >>> show_value("two\\nlines")
+    '"two\\\\nlines"'
+    """
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(show_value(v) for v in value) + "]"
-    return repr(value)
+        text = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        shown = '"' + text + '"'
+    elif isinstance(value, bool):
+        shown = "true" if value else "false"
+    elif isinstance(value, dict):
+        shown = "a table"
+    elif isinstance(value, (list, tuple)):
+        shown = "[" + ", ".join(show_value(v) for v in value) + "]"
+    elif hasattr(value, "isoformat"):
+        shown = value.isoformat()  # a TOML date or time
+    else:
+        shown = repr(value)
+    return shown if len(shown) <= MAX_SHOWN else shown[: MAX_SHOWN - 1] + "…"

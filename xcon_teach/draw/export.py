@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,8 @@ def export(
     portrayals = storyboard_portrayals(trace)
     if frame is not None and not 0 <= frame < len(portrayals):
         raise UsageError(f"--frame: must be between 0 and {len(portrayals) - 1} for this storyboard (got {frame})")
-    if seconds_per_frame <= 0:
-        raise UsageError(f"--seconds-per-frame: must be positive (got {seconds_per_frame})")
+    if not (math.isfinite(seconds_per_frame) and seconds_per_frame > 0):
+        raise UsageError(f"--seconds-per-frame: must be a positive number of seconds (got {seconds_per_frame})")
     from .picture import Picture
 
     if out.suffix.lower() == ".png":

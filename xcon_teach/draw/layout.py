@@ -26,7 +26,6 @@ ROW_GAP = 56.0
 SITE_PAD = 18.0
 SITE_LABEL = 28.0
 SITE_GAP = 290.0
-UNIT_GAP = 26.0
 NAMES_H = 48.0
 
 
@@ -110,42 +109,53 @@ def layout(s: Scenario, area: Box) -> Layout:
     virtual: dict[tuple[str, str], Box] = {}
     site_boxes: list[Site] = []
     x = 0.0
-    height = max(len(us) for us in units.values()) * (unit_h + UNIT_GAP) - UNIT_GAP + 2 * SITE_PAD + SITE_LABEL
+    # Every Exchange server is a column, left to right; a site's box is drawn round its columns.
+    # Neighbouring columns (in a site or across sites) keep a gap wide enough for the claimed /
+    # on-the-wire labels; with many columns the gap shrinks a little.
+    columns = sum(len(us) for us in units.values())
+    gap = SITE_GAP if columns <= 2 else SITE_GAP * 0.75
+    height = unit_h + 2 * SITE_PAD + SITE_LABEL
+    host_y = SITE_PAD
     for site in sites:
-        width = max((2 * BOX_W + NODE_GAP) if cl else BOX_W for _, cl in units[site]) + 2 * SITE_PAD
-        top = height - SITE_LABEL - SITE_PAD
+        start = x
         clusters_here = []
-        for server, cl in units[site]:
-            host_y = top - unit_h
+        for k, (server, cl) in enumerate(units[site]):
+            x += SITE_PAD if k == 0 else gap
             if cl:
                 c = s.cluster(cl)
                 clusters_here.append(c.name)
-                cx = x + (width - (2 * BOX_W + NODE_GAP)) / 2
                 for i, node in enumerate(c.nodes):
-                    hosts[node] = Box(cx + i * (BOX_W + NODE_GAP), host_y, BOX_W, BOX_H)
-                    virtual[(c.name, node)] = Box(cx + i * (BOX_W + NODE_GAP), host_y + BOX_H + ROW_GAP, BOX_W, BOX_H)
+                    hosts[node] = Box(x + i * (BOX_W + NODE_GAP), host_y, BOX_W, BOX_H)
+                    virtual[(c.name, node)] = Box(x + i * (BOX_W + NODE_GAP), host_y + BOX_H + ROW_GAP, BOX_W, BOX_H)
+                x += 2 * BOX_W + NODE_GAP
             else:
                 name = server.removeprefix("host:") if server.startswith("host:") else s.server(server).host
-                hosts[name] = Box(x + (width - BOX_W) / 2, host_y, BOX_W, BOX_H)
-            top -= unit_h + UNIT_GAP
+                hosts[name] = Box(x, host_y, BOX_W, BOX_H)
+                x += BOX_W
+        x += SITE_PAD
         label = site if not clusters_here else f"{site}  (cluster {', '.join(clusters_here)})"
-        site_boxes.append(Site(site, label, Box(x, 0.0, width, height)))
-        x += width + SITE_GAP
-    total_w = x - SITE_GAP
+        site_boxes.append(Site(site, label, Box(start, 0.0, x - start, height)))
+        x += gap
+    total_w = x - gap
     gaps = tuple(
         Box(a.box.x + a.box.w, a.box.y, b.box.x - (a.box.x + a.box.w), a.box.h) for a, b in itertools.pairwise(site_boxes)
     )
-    names_w = min(SITE_GAP - 30, 220.0)
+    names_w = min(gap - 30, 220.0)
     first_gap = gaps[0] if gaps else Box(0, 0, total_w, height)
     names = Box(first_gap.x + (first_gap.w - names_w) / 2, -NAMES_H - 40, names_w, NAMES_H)
     firewall = None
+    left = 0.0
     if s.firewall.allow_sources is not None:
-        firewall = Box(first_gap.x + first_gap.w / 2 - 5, 0.0, 10.0, height)
+        # In the gap between the first two sites; with one site, in front of it on the left.
+        wall_x = first_gap.x + first_gap.w / 2 - 5 if gaps else -60.0
+        firewall = Box(wall_x, 0.0, 10.0, height)
+        left = min(0.0, wall_x - 110)  # room for the wall's label
 
-    # Fit the natural layout into the area, keeping proportions.
-    natural = Box(0.0, names.y, total_w, height - names.y)
+    # Fit the natural layout into the area, keeping proportions (and room above for the firewall's label).
+    above = 44.0 if firewall else 0.0
+    natural = Box(left, names.y, total_w - left, height + above - names.y)
     scale = min(area.w / natural.w, area.h / natural.h, 1.25)
-    dx = area.x + (area.w - natural.w * scale) / 2
+    dx = area.x + (area.w - natural.w * scale) / 2 - natural.x * scale
     dy = area.y + (area.h - natural.h * scale) / 2 - natural.y * scale
 
     def fit(b: Box) -> Box:
@@ -161,8 +171,8 @@ def layout(s: Scenario, area: Box) -> Layout:
         for n in c.nodes:
             graph.add_edge(("virtual", c.name), ("host", n), kind="may own")
     graph.add_node("names", kind="names", pos=fit(names).center)
-    for left, right in itertools.pairwise(site_boxes):
-        graph.add_edge(("site", left.name), ("site", right.name), kind="link")
+    for west, east in itertools.pairwise(site_boxes):
+        graph.add_edge(("site", west.name), ("site", east.name), kind="link")
     for sv in s.servers:
         graph.add_edge(
             ("site", sv.site), ("host", sv.host) if sv.host in hosts else ("virtual", _cluster_of(s, sv.host)), kind="in"

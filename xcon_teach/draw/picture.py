@@ -116,20 +116,16 @@ class Picture:
                 continue
             b = lay.hosts[host.name]
             self._box(b, face=HOST_FILL)
-            self._text(*b.center, f"{host.name}\n{', '.join(host.addresses)}", 11, ha="center", va="center", zorder=3)
+            self._text(*b.center, f"{_named(s, host.name)}\n{', '.join(host.addresses)}", 11, ha="center", va="center", zorder=3)
         n = lay.names
         self._box(n, face="white", lw=1.2)
-        names = s.names
-        detail = "HOSTS  DNS  " + ("WINS" if names.netbios else "(NetBIOS off)")
-        if names.ptr:
-            detail += "\nPTR " + ", ".join(f"{ip}={name}" for ip, name in names.ptr)
-        self._text(*n.center, "name service\n" + detail, 8.5, ha="center", va="center", zorder=3, linespacing=1.3)
+        self.names_label = self._text(*n.center, "", 8.5, ha="center", va="center", zorder=3, linespacing=1.3)
+        self.firewall_label: Text | None = None
         if lay.firewall is not None:
             f = lay.firewall
             self.ax.add_patch(Rectangle((f.x, f.y), f.w, f.h, facecolor="#DDDDDD", edgecolor=GREY, hatch="///", lw=1.0, zorder=1))
-            allowed = s.firewall.allow_sources or ()
-            text = "firewall: TCP 102 only from\n" + (", ".join(allowed) if allowed else "nobody")
-            self._text(f.center[0], f.y + f.h + 6, text, 8.5, ha="center", va="bottom", color=GREY, zorder=3)
+            self.firewall_label = self._text(f.center[0], f.y + f.h + 6, "", 8.5, ha="center", va="bottom", color=GREY, zorder=3)
+        self.configure(s)
         if self.panels:
             self._box(Box(840, 410, 350, 255), face="white", lw=1.2, pad=8)
             self._box(Box(840, 170, 350, 228), face="white", lw=1.2, pad=8)
@@ -162,7 +158,7 @@ class Picture:
             b = lay.virtual[(c.name, c.active)]
             self.vip_patch[c.name] = self._box(b, face=VIP_FILL)
             self.vip_label[c.name] = self._text(
-                *b.center, f"{c.virtual_name}\nVIP {c.virtual_ip}", 11, ha="center", va="center", zorder=3
+                *b.center, f"{_named(s, c.virtual_name)}\nVIP {c.virtual_ip}", 11, ha="center", va="center", zorder=3
             )
             link = Line2D([0, 0], [0, 0], color="black", lw=1.5, zorder=1)
             self.ax.add_line(link)
@@ -184,6 +180,37 @@ class Picture:
             self.clock = self._text(25, 133, "", 10, color=GREY, dynamic=True, fixed=True)
             self.narration = self._text(25, 112, "", 12, va="top", dynamic=True, fixed=True, linespacing=1.35)
             self.basis = self._text(25, 24, "", 10.5, va="center", dynamic=True, fixed=True, weight="bold")
+
+    def fits(self, scenario: Scenario) -> bool:
+        """True if ``scenario`` has the same layout (hosts, clusters, servers, firewall or not) as this picture's."""
+        a, b = self.scenario, scenario
+        return (
+            a.hosts == b.hosts
+            and [(c.name, c.nodes, c.virtual_name, c.virtual_ip) for c in a.clusters]
+            == [(c.name, c.nodes, c.virtual_name, c.virtual_ip) for c in b.clusters]
+            and [(v.name, v.site, v.host) for v in a.servers] == [(v.name, v.site, v.host) for v in b.servers]
+            and (a.firewall.allow_sources is None) == (b.firewall.allow_sources is None)
+        )
+
+    def configure(self, scenario: Scenario) -> None:
+        """Show ``scenario``'s settings that are drawn in the fixed part (name service, firewall list).
+
+        Only for a scenario that :meth:`fits`; a changed label redraws the background once.
+        """
+        names = scenario.names
+        detail = "HOSTS  DNS  " + ("WINS" if names.netbios else "(NetBIOS off)")
+        if names.ptr:
+            detail += "\nPTR " + ", ".join(f"{ip}={name}" for ip, name in names.ptr)
+        texts = [(self.names_label, "name service\n" + detail)]
+        if self.firewall_label is not None:
+            allowed = scenario.firewall.allow_sources or ()
+            texts.append((self.firewall_label, "firewall: TCP 102 only from\n" + (", ".join(allowed) if allowed else "nobody")))
+        for label, text in texts:
+            if label.get_text() != text:
+                label.set_text(text)
+                self._backgrounds.clear()
+                self._background = None
+        self.scenario = scenario
 
     # --- per frame ----------------------------------------------------------------------------
 
@@ -316,13 +343,19 @@ class Picture:
             text.set_position((x, y))
 
     def _bulge(self, route: tuple[Point, Point], ends: tuple[str, str]) -> float:
-        """How far the connection must bow upwards to clear the boxes between its two ends (0: none)."""
+        """How far the connection must bow upwards to clear every box between its two ends (0: none)."""
         (x0, y0), (x1, y1) = route
-        lo, hi = min(x0, x1), max(x0, x1)
-        for name, b in self.layout.hosts.items():
-            if name not in ends and b.x < hi and b.x + b.w > lo and b.y <= max(y0, y1) <= b.y + b.h:
-                return b.h * 1.1
-        return 0.0
+        lay = self.layout
+        boxes = [b for name, b in lay.hosts.items() if name not in ends]
+        boxes += [lay.virtual[(c, node)] for c, node in self._active.items()]
+        boxes.append(lay.names)
+        top = None
+        for k in range(1, 40):  # sample the straight line; boxes are large, so 40 points find every crossing
+            x, y = x0 + (x1 - x0) * k / 40, y0 + (y1 - y0) * k / 40
+            for b in boxes:
+                if b.x - 4 <= x <= b.x + b.w + 4 and b.y - 4 <= y <= b.y + b.h + 4:
+                    top = max(top or b.y + b.h, b.y + b.h)
+        return 0.0 if top is None else top - max(y0, y1) + 24.0 * self.k
 
     def render(self) -> None:
         """Draw the current frame onto the canvas.
@@ -401,6 +434,12 @@ class Picture:
     def texts(self) -> list[str]:
         """Every visible, non-empty text in the figure: what tests read."""
         return [t.get_text() for t in self.ax.texts if t.get_visible() and t.get_text()]
+
+
+def _named(s: Scenario, host: str) -> str:
+    """A host's (or virtual server's) name, with the Exchange server's when the two differ."""
+    server = next((v.name for v in s.servers if v.host == host), host)
+    return host if server == host else f"{server} ({host})"
 
 
 def _edge_points(a: Box, b: Box) -> tuple[Point, Point]:

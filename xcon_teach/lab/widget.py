@@ -80,7 +80,10 @@ class Lab:
         self._frame_steps: list[int] = []
         self._extras: w.Accordion | None = None
         self._captions: list[str | None] = []
-        self._load(load_scenario(scenario_or_name))
+        self._links: list[Any] = []
+        self._initial = load_scenario(scenario_or_name)
+        """The scenario the lab was made with: "(this lab's own scenario)" in the picker goes back to it."""
+        self._load(self._initial)
 
     # --- public state ---------------------------------------------------------------------------
 
@@ -104,8 +107,8 @@ class Lab:
     def _load(self, scenario: Scenario) -> None:
         """Build the controls and the picture for ``scenario`` (a new topology), then run it."""
         self._origin = scenario
-        for widget in self.controls.values():
-            widget.close()
+        self._close_tree()
+        self.before = None  # a kept run of another scenario is no comparison
         self.controls = {}
         self._field_errors = {}
         self._remembered_ip = {c.label: c.address for c in scenario.connectors if c.stack == "ip"}
@@ -149,10 +152,28 @@ class Lab:
         self.widget.children = children
         self._run(scenario, first=True)
 
+    def _close_tree(self) -> None:
+        """Close every widget the last scenario's build made (and their layouts and styles), so
+        switching scenarios many times leaves no widgets behind in the kernel or the browser."""
+        seen: set[int] = set()
+        stack: list[Any] = [*self.widget.children, *self.controls.values(), *self._links]
+        while stack:
+            widget = stack.pop()
+            if id(widget) in seen or not isinstance(widget, w.Widget):
+                continue
+            seen.add(id(widget))
+            stack.extend(getattr(widget, "children", ()))
+            for part in ("layout", "style"):
+                stack.append(getattr(widget, part, None))
+            widget.close()
+        self._links = []
+
     def _header(self) -> w.Widget:
         picker = w.Dropdown(
             options=[(f"{n}: {library.summary(n)[0]}", n) for n in library.names()] + [("(this lab's own scenario)", "")],
-            value=self._origin.source if library.exists(self._origin.source) else "",
+            value=self._origin.source
+            if library.exists(self._origin.source) and self._origin is not self._initial
+            else (self._initial.source if library.exists(self._initial.source) and self._origin is self._initial else ""),
             description="Scenario",
             layout=w.Layout(width="60%"),
         )
@@ -186,7 +207,7 @@ class Lab:
             first_of_server.add(c.server)
             label = c.label.replace("->", " → ")
             stack = w.ToggleButtons(
-                options=[("IP address", "ip"), ("Remote host name", "hostname")], value=c.stack, style={"button_width": "130px"}
+                options=[("IP address", "ip"), ("Remote host name", "hostname")], value=c.stack, style={"button_width": "150px"}
             )
             address = w.Text(value=c.address, continuous_update=False, layout=w.Layout(width="160px"))
             override = w.Text(
@@ -224,7 +245,12 @@ class Lab:
                 value=sv.build,
                 layout=w.Layout(width="180px"),
             )
-            fix = w.Checkbox(value=sv.has_fix, description="Q169113 fix", indent=False)
+            standalone = s.cluster_of(sv.name) is None
+            fix = w.Checkbox(
+                value=sv.has_fix,
+                description="Q169113 fix" + (" (no effect: not clustered)" if standalone else ""),
+                indent=False,
+            )
             servers.append(
                 w.HBox(
                     [
@@ -269,16 +295,19 @@ class Lab:
         every = w.Checkbox(
             value=False, description="every step", indent=False, tooltip="Slide over every step, not just the key frames"
         )
-        w.jslink((play, "value"), (frame, "value"))  # the browser animates; Python only draws
-        w.jslink((speed, "value"), (play, "interval"))
-        buttons = {
-            "prev_event": w.Button(description="", icon="fast-backward", tooltip="Previous event: refusal, 9301, delivery"),
-            "step_back": w.Button(description="", icon="step-backward", tooltip="Step back"),
-            "step_forward": w.Button(description="", icon="step-forward", tooltip="Step forward"),
-            "next_event": w.Button(description="", icon="fast-forward", tooltip="Next event: refusal, 9301, delivery"),
+        # The browser animates; Python only draws. Play set from Python (a script, a test) moves the
+        # slider too, through the observer below.
+        self._links += [w.jslink((play, "value"), (frame, "value")), w.jslink((speed, "value"), (play, "interval"))]
+        play.observe(self._guard("play", lambda change: self._follow_play(change["new"])), names="value")
+        tips = {
+            "prev_event": ("fast-backward", "Previous event: refusal, 9301, delivery"),
+            "step_back": ("step-backward", "Step back"),
+            "step_forward": ("step-forward", "Step forward"),
+            "next_event": ("fast-forward", "Next event: refusal, 9301, delivery"),
         }
-        for b in buttons.values():
-            b.layout = w.Layout(width="42px")
+        buttons = {
+            k: w.Button(description="", icon=icon, tooltip=tip, layout=w.Layout(width="42px")) for k, (icon, tip) in tips.items()
+        }
         self.controls.update({"frame": frame, "play": play, "speed": speed, "every_step": every, **buttons})
         frame.observe(self._guard("frame", lambda change: self._show(change["new"])), names="value")
         every.observe(self._guard("every_step", lambda change: self._set_frames(keep_step=True)), names="value")
@@ -339,6 +368,13 @@ class Lab:
         """
         trace = simulate(scenario)
         self.scenario, self.trace = scenario, trace
+        assert self.picture is not None
+        if self.picture.fits(scenario):
+            self.picture.configure(scenario)  # the name service box shows PTR records and NetBIOS
+        else:
+            self.picture = Picture(scenario, panels=False)
+        if not first:
+            self._sync_fields()
         self._view = TraceView(trace)
         self._storyboard = storyboard(trace)
         self.prediction.value = ""
@@ -366,7 +402,7 @@ class Lab:
         self._syncing = True
         try:
             frame.max = play.max = len(self._frame_steps) - 1
-            frame.value = position
+            frame.value = play.value = position
         finally:
             self._syncing = False
         self._show(position)
@@ -400,16 +436,32 @@ class Lab:
         ]
         self.transcript.value = "<pre style='font-size:11px;white-space:pre-wrap'>" + "\n".join(lines) + "</pre>"
 
+    def _follow_play(self, k: int) -> None:
+        frame = self.controls["frame"]
+        if not self._syncing and frame.value != k:
+            frame.value = k
+
+    def _goto(self, k: int) -> None:
+        """Move to frame ``k`` from Python: the slider and Play together (only final values, so the
+        browser's jslink echo cannot pull them apart)."""
+        frame, play = self.controls["frame"], self.controls["play"]
+        frame.value = k
+        self._syncing = True
+        try:
+            play.value = k
+        finally:
+            self._syncing = False
+
     def _move(self, delta: int) -> None:
         frame = self.controls["frame"]
-        frame.value = max(frame.min, min(frame.max, frame.value + delta))
+        self._goto(max(frame.min, min(frame.max, frame.value + delta)))
 
     def _jump_event(self, direction: int) -> None:
         frame = self.controls["frame"]
         here = frame.value
         candidates = [k for k in self._interesting if (k > here if direction > 0 else k < here)]
         if candidates:
-            frame.value = candidates[0] if direction > 0 else candidates[-1]
+            self._goto(candidates[0] if direction > 0 else candidates[-1])
 
     # --- edits (each: compute the new scenario, then adopt it; a refused edit changes nothing) ------
 
@@ -455,7 +507,6 @@ class Lab:
         if self._syncing:
             return
         self._edit(f"build:{server}", lambda: self.scenario.with_build(server, build))
-        self._sync(f"fix:{server}", self.scenario.server(server).has_fix)
 
     def _on_fix(self, server: str, fix: bool) -> None:
         if not self._syncing:
@@ -471,11 +522,38 @@ class Lab:
             self._edit("netbios", lambda: self.scenario.with_netbios(on))
 
     def _on_pick(self, change: dict[str, Any]) -> None:
-        if change["new"]:
-            self._load(load_scenario(change["new"]))
+        self._load(load_scenario(change["new"]) if change["new"] else self._initial)
 
     def _on_reset(self) -> None:
         self._load(self._origin)
+
+    def _sync_fields(self) -> None:
+        """Make every field show the scenario the lab now holds, and clear their messages.
+
+        After a good change nothing stale stays on screen: an Address refilled by a Stack switch, a
+        fix box that follows a new build, a message beside a field that no longer holds that value.
+        """
+        s = self.scenario
+        values: dict[str, object] = {}
+        for c in s.connectors:
+            values |= {
+                f"stack:{c.label}": c.stack,
+                f"address:{c.label}": c.address,
+                f"override:{c.label}": c.stack_ip_override or "",
+            }
+        for cl in s.clusters:
+            values[f"active:{cl.name}"] = cl.active
+            ptr = dict(s.names.ptr)
+            for node in cl.nodes:
+                values[f"ptr:{node}"] = ptr.get(s.host(node).primary) is not None
+        for sv in s.servers:
+            values |= {f"build:{sv.name}": sv.build, f"fix:{sv.name}": sv.has_fix}
+        values["netbios"] = s.names.netbios
+        for key, value in values.items():
+            if key in self.controls and self.controls[key].value != value:
+                self._sync(key, value)
+        for error in self._field_errors.values():
+            error.value = ""
 
     def _sync(self, key: str, value: object) -> None:
         """Show ``value`` in a control without running its callback (the caller applies it)."""
@@ -491,7 +569,11 @@ class Lab:
         f = logic.focus(self.scenario)
         if f is None:
             return
-        result = logic.grade(self.trace, f, self.controls["predict:address"].value, self.controls["predict:found"].value)
+        address, found = self.controls["predict:address"].value, self.controls["predict:found"].value
+        if address is None and found is None:
+            self.prediction.value = "<div role='status'><i>Choose an address or an answer first, then check.</i></div>"
+            return
+        result = logic.grade(self.trace, f, address, found)
         colour, symbol = ("#009E73", "✔") if result.right else ("#D55E00", "✖")
         self.prediction.value = f"<div style='color:{colour}' role='status'><b>{symbol} {'Right' if result.right else 'Not quite'}</b>: {escape(result.text)}</div>"
 
@@ -516,7 +598,7 @@ class Lab:
             return
         if not self.controls["every_step"].value:
             self.controls["every_step"].value = True
-        self.controls["frame"].value = min(diff.index, len(self._frame_steps) - 1)
+        self._goto(min(diff.index, len(self._frame_steps) - 1))
 
     # --- errors -------------------------------------------------------------------------------------
 

@@ -81,7 +81,7 @@ def load_scenario(path_or_name: str | os.PathLike[str] | Scenario) -> Scenario:
     source = os.fspath(path_or_name)
     if path.is_file():
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # Windows Notepad may start the file with a BOM
         except (OSError, UnicodeDecodeError) as exc:
             raise ScenarioError(source, "", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
         return loads_scenario(text, source=source)
@@ -89,6 +89,11 @@ def load_scenario(path_or_name: str | os.PathLike[str] | Scenario) -> Scenario:
         raise ScenarioError(source, "", "is a folder, not a scenario file")
     if isinstance(path_or_name, str) and library.exists(path_or_name):
         return loads_scenario(library.text(path_or_name), source=library.canonical(path_or_name))
+    stem = path.name.removesuffix(".toml")
+    if stem != path.name and library.exists(stem):
+        raise ScenarioError(
+            source, "", f"no such file; the built-in scenario is called {library.canonical(stem)} (without .toml)"
+        )
     raise ScenarioError(source, "", "no such file or built-in scenario (`xcon-teach list` shows the built-in ones)")
 
 

@@ -104,7 +104,7 @@ class _Checker:
         if value < minimum:
             problem = "must not be negative" if minimum == 0 else f"must be at least {minimum:g} s"
             raise self.fail(path, problem, value)
-        return float(value)
+        return float(value) + 0.0  # + 0.0 turns -0.0 into 0.0, so "-0" and "0" give the same bytes
 
     def flag(self, path: str, value: object) -> bool:
         if not isinstance(value, bool):
@@ -153,7 +153,7 @@ class _Checker:
 
     def check_hosts(self, hosts: Sequence[Host]) -> tuple[Host, ...]:
         if not hosts:
-            raise self.fail("hosts", "a scenario needs at least one host", [])
+            raise ScenarioError(self.source, "hosts", "a scenario needs at least one host")
         names: dict[str, str] = {}
         owner: dict[str, str] = {}
         for h in hosts:
@@ -225,7 +225,7 @@ class _Checker:
 
     def check_servers(self, servers: Sequence[Server], hosts: Sequence[Host], clusters: Sequence[Cluster]) -> tuple[Server, ...]:
         if not servers:
-            raise self.fail("servers", "a scenario needs at least one Exchange server", [])
+            raise ScenarioError(self.source, "servers", "a scenario needs at least one Exchange server")
         names: dict[str, str] = {}
         on_host: dict[str, str] = {}
         out = []

@@ -6,6 +6,8 @@ import ipaddress
 import string
 from dataclasses import dataclass
 
+from ..scenario.names import is_dotted_ip
+
 __all__ = ["Event", "decode_network_address", "event_9301_text", "hex_of_ip", "hex_of_name", "stack_dn"]
 
 TRAILER = "[BASE IL TCP/IP DRVR 36 218] (10)"
@@ -73,10 +75,18 @@ class Event:
     source: str = "MSExchangeMTA"
     id: int = 9301
     category: str = "Configuration"
+    logged: str = ""
+    """What the MTA encoded: the caller's IP, or the name it found (not in the JSON)."""
 
     @property
     def decoded(self) -> str:
-        """The network address read back: ``10.0.1.11`` or ``'NODE1'``."""
+        """The network address read back: ``10.0.1.11`` or ``'NODE1'``.
+
+        The MTA knows what it logged, so this is exact; reading the hex alone (Q193380's rule,
+        :func:`decode_network_address`) takes a four-letter name for an IP.
+        """
+        if self.logged:
+            return self.logged if is_dotted_ip(self.logged) else repr(self.logged)
         return decode_network_address(self.network_address)
 
     def to_dict(self) -> dict[str, object]:

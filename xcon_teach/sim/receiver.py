@@ -67,8 +67,8 @@ class StageResult:
     names: tuple[str, ...] = ()
     outcome: Outcome | None = None
     connector: str | None = None
-    event: tuple[str, str] | None = None
-    """(network address, text) of an Event 9301 logged at this stage."""
+    event: tuple[str, str, str] | None = None
+    """(network address, text, what was encoded) of an Event 9301 logged at this stage."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +123,7 @@ def find_connector(world: World, receiver: str, caller: str) -> LookupResult:
             "event-address",
             f"{receiver} logs Event 9301: network address {hexed} = {caller}",
             "DOC Q189345",
-            event=(hexed, event_9301_text(hexed, dn)),
+            event=(hexed, event_9301_text(hexed, dn), caller),
         )
     else:
         why = "logs no 9301 at all" if not logs_name_event(server.build) else "no longer logs this first 9301"
@@ -162,16 +162,16 @@ def find_connector(world: World, receiver: str, caller: str) -> LookupResult:
     # 5. the second event, and the refusal that follows
     if logs_name_event(server.build):
         if names:
-            hexed, decoded = hex_of_name(names[0]), repr(names[0])
+            hexed, decoded, logged = hex_of_name(names[0]), repr(names[0]), names[0]
         else:
-            hexed, decoded = hex_of_ip(caller), caller
+            hexed, decoded, logged = hex_of_ip(caller), caller, caller
         add(
             "event-name",
             f"{receiver} logs Event 9301: network address {hexed} = {decoded}",
             "DOC Q189345",
             names=names,
             outcome="not found",
-            event=(hexed, event_9301_text(hexed, dn)),
+            event=(hexed, event_9301_text(hexed, dn), logged),
         )
     else:
         add(

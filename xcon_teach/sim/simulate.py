@@ -250,8 +250,11 @@ class _Run:
         if receiver is None:
             cx = dataclasses.replace(cx, phase="failed")
             cluster = world.scenario.cluster_of_node(to_host)
-            why = f"the passive node of {cluster.name}" if cluster else "a host"
-            text = f"{conn.server} connects from {wire} to {res.ip} port 102: {to_host} is {why} and runs no MTA, so the connection is refused"
+            if cluster is not None and world.active[cluster.name] != to_host:
+                why = f"{to_host} is the passive node of {cluster.name} and runs no MTA"
+            else:
+                why = f"no Exchange server runs on {to_host}"
+            text = f"{conn.server} connects from {wire} to {res.ip} port 102: {why}, so the connection is refused"
             self.emit(t, Note(kind="connect", actor=conn.server, text=text, basis="MODEL"), cx)
             return self.fail(t, c, msgs, cx)
 
@@ -291,8 +294,8 @@ class _Run:
             )
             events: tuple[Event, ...] = ()
             if stage.event is not None:
-                hexed, text = stage.event
-                events = (Event(time=t, server=receiver, network_address=hexed, text=text),)
+                hexed, text, logged = stage.event
+                events = (Event(time=t, server=receiver, network_address=hexed, text=text, logged=logged),)
                 self.event_log.extend(events)
             self.emit(t, stage.note, cx, lookup, events)
 
