@@ -119,12 +119,16 @@ class Picture:
             self._text(*b.center, f"{_named(s, host.name)}\n{', '.join(host.addresses)}", 11, ha="center", va="center", zorder=3)
         n = lay.names
         self._box(n, face="white", lw=1.2)
-        self.names_label = self._text(*n.center, "", 8.5, ha="center", va="center", zorder=3, linespacing=1.3)
+        # The name service and firewall labels change with settings (a PTR record, NetBIOS), so
+        # they are moving artists: a change repaints them alone, not the whole background.
+        self.names_label = self._text(*n.center, "", 8.5, ha="center", va="center", zorder=3, linespacing=1.3, dynamic=True)
         self.firewall_label: Text | None = None
         if lay.firewall is not None:
             f = lay.firewall
             self.ax.add_patch(Rectangle((f.x, f.y), f.w, f.h, facecolor="#DDDDDD", edgecolor=GREY, hatch="///", lw=1.0, zorder=1))
-            self.firewall_label = self._text(f.center[0], f.y + f.h + 6, "", 8.5, ha="center", va="bottom", color=GREY, zorder=3)
+            self.firewall_label = self._text(
+                f.center[0], f.y + f.h + 6, "", 8.5, ha="center", va="bottom", color=GREY, zorder=3, dynamic=True
+            )
         self.configure(s)
         if self.panels:
             self._box(Box(840, 410, 350, 255), face="white", lw=1.2, pad=8)
@@ -195,7 +199,7 @@ class Picture:
     def configure(self, scenario: Scenario) -> None:
         """Show ``scenario``'s settings that are drawn in the fixed part (name service, firewall list).
 
-        Only for a scenario that :meth:`fits`; a changed label redraws the background once.
+        Only for a scenario that :meth:`fits`.
         """
         names = scenario.names
         detail = "HOSTS  DNS  " + ("WINS" if names.netbios else "(NetBIOS off)")
@@ -206,10 +210,7 @@ class Picture:
             allowed = scenario.firewall.allow_sources or ()
             texts.append((self.firewall_label, "firewall: TCP 102 only from\n" + (", ".join(allowed) if allowed else "nobody")))
         for label, text in texts:
-            if label.get_text() != text:
-                label.set_text(text)
-                self._backgrounds.clear()
-                self._background = None
+            label.set_text(text)
         self.scenario = scenario
 
     # --- per frame ----------------------------------------------------------------------------
