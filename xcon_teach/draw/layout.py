@@ -93,7 +93,7 @@ def layout(s: Scenario, area: Box) -> Layout:
     sites = _site_order(s)
     units: dict[str, list[tuple[str, str | None]]] = {site: [] for site in sites}  # (server, cluster or None)
     for sv in s.servers:
-        owner = next((c for c in s.clusters if c.virtual_name == sv.host), None)
+        owner = s.cluster_of(sv.name)
         units[sv.site].append((sv.name, owner.name if owner else None))
     placed_clusters = {cl for us in units.values() for _, cl in us if cl}
     # Clusters without an Exchange server and hosts in nothing still get drawn, in a site of their own.
@@ -174,9 +174,8 @@ def layout(s: Scenario, area: Box) -> Layout:
     for west, east in itertools.pairwise(site_boxes):
         graph.add_edge(("site", west.name), ("site", east.name), kind="link")
     for sv in s.servers:
-        graph.add_edge(
-            ("site", sv.site), ("host", sv.host) if sv.host in hosts else ("virtual", _cluster_of(s, sv.host)), kind="in"
-        )
+        cluster = s.cluster_of(sv.name)
+        graph.add_edge(("site", sv.site), ("virtual", cluster.name) if cluster else ("host", sv.host), kind="in")
     return Layout(
         sites=tuple(Site(st.name, st.label, fit(st.box)) for st in site_boxes),
         hosts={h: fit(b) for h, b in hosts.items()},
@@ -187,7 +186,3 @@ def layout(s: Scenario, area: Box) -> Layout:
         scale=scale,
         graph=graph,
     )
-
-
-def _cluster_of(s: Scenario, virtual_name: str) -> str:
-    return next(c.name for c in s.clusters if c.virtual_name == virtual_name)

@@ -248,10 +248,9 @@ def portray(view: TraceView, index: int, *, caption: str | None = None, frame: i
     route = None
     if cx is not None:
         active = dict(step.active)
-        remote_host = s.server(cx.remote).host
-        remote_cluster = next((c for c in s.clusters if c.virtual_name == remote_host), None)
-        route = (cx.from_host, active[remote_cluster.name] if remote_cluster else remote_host)
-        cluster = next((c for c in s.clusters if c.virtual_name == s.server(cx.sender).host), None)
+        remote_cluster = s.cluster_of(cx.remote)
+        route = (cx.from_host, active[remote_cluster.name] if remote_cluster else s.server(cx.remote).host)
+        cluster = s.cluster_of(cx.sender)
         what = f"virtual IP of {cluster.virtual_name}" if cluster else f"{cx.sender}'s address"
         claimed = f"claimed: {cx.claimed} ({what})"
         if cx.wire is not None:

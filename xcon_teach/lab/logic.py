@@ -160,6 +160,5 @@ def address_after_stack_change(s: Scenario, connector: Connector, stack: str, re
         return connector.remote
     if remembered_ip:
         return remembered_ip
-    host = s.server(connector.remote).host
-    cluster = next((c for c in s.clusters if c.virtual_name == host), None)
-    return cluster.virtual_ip if cluster else s.host(host).primary
+    cluster = s.cluster_of(connector.remote)
+    return cluster.virtual_ip if cluster else s.host(s.server(connector.remote).host).primary

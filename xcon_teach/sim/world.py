@@ -40,7 +40,7 @@ class World:
             owner[c.virtual_ip] = node
         mta_host = {}
         for sv in s.servers:
-            cluster = self.cluster_by_virtual_name(sv.host)
+            cluster = s.cluster_of(sv.name)
             mta_host[sv.name] = self.active[cluster.name] if cluster else sv.host
         object.__setattr__(self, "_addresses", addresses)
         object.__setattr__(self, "_owner", owner)
@@ -53,14 +53,8 @@ class World:
         other = c.nodes[1] if now == c.nodes[0] else c.nodes[0]
         return World(self.scenario, {**self.active, c.name: other})
 
-    def cluster_by_virtual_name(self, name: str) -> Cluster | None:
-        for c in self.scenario.clusters:
-            if c.virtual_name == name:
-                return c
-        return None
-
     def cluster_of_server(self, server: str) -> Cluster | None:
-        return self.cluster_by_virtual_name(self.scenario.server(server).host)
+        return self.scenario.cluster_of(server)
 
     def addresses(self, host: str) -> tuple[str, ...]:
         """The addresses on ``host``'s card now, in order: its own first, then virtual IPs it holds."""
