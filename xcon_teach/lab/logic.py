@@ -72,9 +72,12 @@ class Grade:
 
 
 def _first_attempt(trace: Trace, connector: Connector) -> list[Step]:
+    """The steps of the connector's first attempt (its numbering restarts when its queue empties,
+    so "attempt 1" alone could also pick a later attempt)."""
     label = connector.label
-    steps = [s for s in trace.steps if s.connection is not None and s.connection.connector == label and s.connection.attempt == 1]
-    return [s for s in steps if s.kind != "deliver"]
+    mine = [s for s in trace.steps if s.connection is not None and s.connection.connector == label and s.kind != "deliver"]
+    first = next((s for s in mine if s.kind == "attempt"), None)
+    return [s for s in mine if first is not None and s.time == first.time and s.connection.attempt == 1]  # type: ignore[union-attr]
 
 
 def grade(trace: Trace, f: Focus, address: str | None, found: bool | None) -> Grade:
