@@ -6,7 +6,6 @@ import pytest
 
 from xcon_teach import Scenario, ScenarioError, UsageError, load_scenario, simulate
 from xcon_teach.lessons.basics import (
-    attempt_transcript,
     check_decoding,
     compare_source_choice,
     event_viewer,
@@ -15,6 +14,7 @@ from xcon_teach.lessons.basics import (
     with_mail_every,
 )
 from xcon_teach.sim import SOURCE_RULES, STAGES
+from xcon_teach.sim.rules import flatten
 
 
 @pytest.fixture(scope="module")
@@ -46,24 +46,6 @@ def test_with_mail_every_refuses_bad_arguments(kb: Scenario, every: float, count
 def test_with_mail_every_needs_a_route(kb: Scenario) -> None:
     with pytest.raises(ScenarioError):
         with_mail_every(kb, "EXCLUS", "NOBODY", every=60, count=1)
-
-
-# --- attempt_transcript -------------------------------------------------------------------------
-
-
-def test_attempt_transcript_is_the_attempts_lines_of_the_full_transcript(kb: Scenario) -> None:
-    trace = simulate(kb, until=700)
-    lines = attempt_transcript(trace, "EXCLUS->EXA", 2).splitlines()
-    assert lines and all(line in trace.to_text().splitlines() for line in lines)
-    assert lines[0].startswith("00:10:00  EXCLUS   attempt") and "attempt 2 of at most 145" in lines[0]
-    assert {line.split()[1] for line in lines} == {"EXCLUS", "EXA"}
-
-
-def test_attempt_transcript_for_one_actor_and_a_missing_attempt(kb: Scenario) -> None:
-    trace = simulate(kb, until=0)
-    sender = attempt_transcript(trace, "EXCLUS", actor="exclus").splitlines()
-    assert [line.split()[2] for line in sender] == ["attempt", "resolve", "present", "connect", "retry"]
-    assert attempt_transcript(trace, "EXCLUS->EXA", 2) == ""
 
 
 # --- queue_timeline -----------------------------------------------------------------------------
@@ -123,10 +105,19 @@ def test_event_viewer_on_a_silent_build() -> None:
 def test_rule_table_labels_every_basis_for_a_learner() -> None:
     lines = rule_table(STAGES, heading="stage").splitlines()
     assert lines[0].split()[:3] == ["#", "stage", "basis"]
-    assert len(lines) == 1 + len(STAGES)
+    assert len(lines) == 1 + len(flatten(STAGES))
     node_status = next(line for line in lines if "reverse-node-status" in line)
     assert "model assumption" in node_status and "documented" not in node_status
     assert "documented (KB Q197378)" in rule_table(SOURCE_RULES).splitlines()[1]
+
+
+def test_rule_table_lists_every_stage_with_its_basis() -> None:
+    rows = rule_table(STAGES, heading="stage").splitlines()[1:]
+    shown = flatten(STAGES)
+    assert len(rows) == len(shown) == 7
+    for row, stage in zip(rows, shown, strict=True):
+        assert stage.name in row and ("model assumption" in row) == (stage.basis == "MODEL")
+    assert "model assumption" in rows[4] and "reverse-node-status" in rows[4]
 
 
 # --- compare_source_choice ----------------------------------------------------------------------

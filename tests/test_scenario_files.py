@@ -6,9 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xcon_teach import ScenarioError, load_scenario, loads_scenario
 from xcon_teach.scenario import library
+from xcon_teach.scenario.names import IDENTIFIER
+from xcon_teach.sim.builds import has_fix
 
 REFERENCE = library.text("kb-q169113")
 
@@ -39,7 +43,7 @@ def test_reference_scenario_matches_domain_section_8() -> None:
     )
     assert s.connector("EXA").address == "10.0.1.20" and s.connector("EXCLUS").address == "10.0.0.10"
     assert {c.stack for c in s.connectors} == {"ip"}
-    assert s.server("EXA").build == "sp1" and not s.server("EXCLUS").has_fix
+    assert s.server("EXA").build == "sp1" and not has_fix(s.server("EXCLUS"))
     assert dict(s.names.hosts) == {"EXA": "10.0.0.10", "EXCLUS": "10.0.1.20"}
     assert s.names.ptr == () and s.names.netbios
     assert s.until == 90000.0
@@ -76,15 +80,15 @@ address = "10.2.0.1"
 
 def test_fix_default_follows_the_build() -> None:
     s = load_scenario("kb-q169113")
-    assert [s.with_build("EXCLUS", b).server("EXCLUS").has_fix for b in ("rtm", "sp1", "sp2", "sp3", "sp4")] == [
+    assert [has_fix(s.with_build("EXCLUS", b).server("EXCLUS")) for b in ("rtm", "sp1", "sp2", "sp3", "sp4")] == [
         False,
         False,
         True,
         True,
         True,
     ]
-    assert not s.with_build("EXCLUS", "sp3").with_fix("EXCLUS", False).server("EXCLUS").has_fix
-    assert s.with_fix("EXCLUS", True).server("EXCLUS").has_fix
+    assert not has_fix(s.with_build("EXCLUS", "sp3").with_fix("EXCLUS", False).server("EXCLUS"))
+    assert has_fix(s.with_fix("EXCLUS", True).server("EXCLUS"))
 
 
 def test_names_are_case_insensitive_and_spelled_as_defined() -> None:
@@ -102,6 +106,31 @@ def test_every_built_in_scenario_round_trips_through_toml(name: str) -> None:
     again = loads_scenario(s.to_toml(), source=name)
     assert again == s
     assert loads_scenario(again.to_toml()).to_toml() == s.to_toml()
+
+
+_FREE_TEXT = st.text(min_size=1, max_size=40).filter(str.strip)
+
+
+@given(
+    title=_FREE_TEXT.filter(lambda t: "\n" not in t),
+    description=st.text(max_size=80),
+    org=st.from_regex(IDENTIFIER, fullmatch=True),
+    site=st.from_regex(IDENTIFIER, fullmatch=True),
+    alias=st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,20}(\.[A-Za-z0-9][A-Za-z0-9_-]{0,10}){0,2}", fullmatch=True),
+)
+def test_every_text_field_round_trips_through_toml(title: str, description: str, org: str, site: str, alias: str) -> None:
+    """``to_toml`` promises a file that loads back to the same scenario, whatever valid text it holds
+    (control characters, quotes, backslashes, non-ASCII): the writer escapes with tomli_w."""
+    s = load_scenario("kb-q169113")
+    names = s.names.__class__(hosts=((alias, "10.0.0.10"),), dns=((alias, "10.0.1.20"),), ptr=(("10.0.1.11", alias),))
+    edited = s.replace(title=title, description=description, org=org, names=names)
+    edited = edited._with_server("EXA", site=site)
+    assert loads_scenario(edited.to_toml()) == edited
+
+
+def test_a_title_with_a_carriage_return_round_trips() -> None:
+    s = load_scenario("kb-q169113").replace(title="Lab 3\r(draft)\x01")
+    assert loads_scenario(s.to_toml()).title == "Lab 3\r(draft)\x01"
 
 
 def test_library_lists_every_file_with_title_and_two_line_description() -> None:

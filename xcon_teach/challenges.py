@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from .errors import UsageError
 from .scenario import Scenario, load_scenario
 from .scenario.load import loads_scenario
-from .sim import Step, Trace, simulate
+from .sim import Attempt, Trace, simulate
 
 __all__ = ["CHALLENGES", "Challenge", "Verdict", "challenge", "check"]
 
@@ -200,47 +200,29 @@ def _variants(s: Scenario) -> list[tuple[str, Scenario]]:
     The failed-over variants leave the scenario's own scripted failovers out, so each keeps one
     active node for the whole run.
     """
-    out = [("as set up", s)]
-    still = s.replace(actions=())
     note = " (scripted failovers left out)" if s.actions else ""
-    for c in s.clusters:
-        out.append((f"starting with {c.name} on {c.passive}{note}", still.failed_over(c.name)))
-    if len(s.clusters) > 1:
-        both = still
-        for c in s.clusters:
-            both = both.failed_over(c.name)
-        out.append((f"starting with every cluster failed over{note}", both))
+    out = [("as set up", s)]
+    for moved, variant in s.failover_variants()[1:]:
+        if len(moved) == 1:
+            c = s.cluster(moved[0])
+            out.append((f"starting with {c.name} on {c.passive}{note}", variant))
+        else:
+            out.append((f"starting with every cluster failed over{note}", variant))
     return out
 
 
-def _first_trouble(trace: Trace) -> Step | None:
-    for step in trace.steps:
-        cx = step.connection
-        if step.kind == "refuse" or (
-            cx is not None and cx.phase == "failed" and step.kind in ("resolve", "present", "firewall", "connect")
-        ):
-            return step
-    return None
-
-
-def _refusal_hint(refusal: Step, trace: Trace) -> str:
+def _refusal_hint(refused: Attempt, trace: Trace) -> str:
     """Say what the receiver compared, by address and by name, and why neither matched."""
-    cx = refusal.connection
-    assert cx is not None and cx.receiver is not None
+    cx = refused.connection
+    assert cx.receiver is not None
     s = trace.scenario
     local = [c for c in s.connectors if c.server == cx.receiver]
     by_ip = [c.address for c in local if c.stack == "ip"]
     by_name = [c.address for c in local if c.stack == "hostname"]
-    i = trace.steps.index(refusal)
-    reverse = next(
-        (
-            st
-            for st in reversed(trace.steps[:i])
-            if st.kind == "reverse" and st.time == refusal.time and st.connection and st.connection.connector == cx.connector
-        ),
-        None,
-    )
-    found = refusal.lookup.names if refusal.lookup else ()
+    steps = trace.steps_of(refused)
+    reverse = next((st for st in reversed(steps) if st.kind == "reverse"), None)
+    verdict = trace.steps[refused.decided]
+    found = verdict.lookup.names if verdict.lookup else ()
     seen = f"{cx.receiver} saw {cx.sender} arrive from {cx.wire}"
     addresses = f"its IP-type connectors list {', '.join(by_ip)}" if by_ip else "it has no IP-type connector"
     if not by_name:
@@ -265,19 +247,19 @@ _WHERE = {
 }
 
 
-def _hint(step: Step | None, trace: Trace) -> str:
-    if step is None:
+def _hint(trouble: Attempt | None, trace: Trace) -> str:
+    if trouble is None:
         undelivered = [m.id for m in trace.messages if m.status != "delivered"]
         return f"{', '.join(undelivered)} did not arrive before the run ended; look at the transcript."
-    cx = step.connection
-    assert cx is not None
-    if step.kind == "refuse":
-        return _refusal_hint(step, trace)
-    if step.kind == "firewall":
+    cx = trouble.connection
+    step = trace.steps[trouble.decided]
+    if trouble.outcome == "refused":
+        return _refusal_hint(trouble, trace)
+    if trouble.failure == "firewall":
         return f"the firewall dropped {cx.wire}: it admits only {', '.join(trace.scenario.firewall.allow_sources or ())}. Which address does {cx.sender} present, and how could it present another?"
-    if step.kind == "connect":
+    if trouble.failure in ("no host", "no MTA"):
         return f"{cx.sender} connected to {cx.destination}, where no MTA answers ({step.text.split(': ', 1)[-1]}). Which address always reaches the MTA, wherever it runs?"
-    if step.kind == "resolve":
+    if trouble.failure == "unresolved":
         return f"{cx.sender} could not resolve its Stack tab's host name: {step.text}"
     return f"{cx.sender} could not bind its Stack IP Address Override: {step.text}"
 
@@ -308,13 +290,14 @@ def check(name_or_challenge: str | Challenge, attempt: Scenario) -> Verdict:
     for what, variant in _variants(attempt):
         trace = simulate(variant)
         undelivered = [m for m in trace.messages if m.status != "delivered"]
-        refusals = [s for s in trace.steps if s.lookup is not None and s.lookup.stage == "event-name"]
+        refusals = [a for a in trace.attempts() if a.failure == "no connector"]
         if undelivered:
             routes = ", ".join(f"{m.id} {m.sender}->{m.recipient} ({m.status})" for m in undelivered)
             findings.append(f"{what}: not delivered: {routes}")
-            hint = hint or _hint(_first_trouble(trace), trace)
+            trouble = next((a for a in trace.attempts() if a.outcome != "accepted"), None)
+            hint = hint or _hint(trouble, trace)
         elif refusals:
-            findings.append(f"{what}: mail arrives, but {refusals[0].actor} still refuses a caller first")
+            findings.append(f"{what}: mail arrives, but {refusals[0].connection.receiver} still refuses a caller first")
             hint = hint or "a receiver still refuses before mail gets through; look at the first refusal in the transcript."
         else:
             findings.append(f"{what}: every message delivered, no refusals")

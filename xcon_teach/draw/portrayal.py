@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..sim import Step, Trace, basis_label, clock
+from ..sim.builds import build_of, has
 from ..sim.eventlog import Event
 
 __all__ = ["OKABE_ITO", "STATUS", "Arrow", "Mark", "Portrayal", "Status", "TraceView", "portray"]
@@ -268,13 +269,11 @@ def portray(view: TraceView, index: int, *, caption: str | None = None, frame: i
         note = "no Event 9301 logged yet"
     else:
         sv = s.server(server)
-        from ..scenario import BUILDS
-
-        build = BUILDS[sv.build]
+        build = build_of(sv)
         note = f"{len(shown)} event{'s' if len(shown) != 1 else ''} in all; {server} runs {build.label} (build {build.number})"
         if not shown:
             note = f"no Event 9301 on {server}; it runs {build.label} (build {build.number})"
-            if 2354 <= build.number <= 2620:
+            if not has("first event", sv) and not has("second event", sv):
                 note += ", which logs none"
     tallies = view.tallies[index]
     queue_lines = []

@@ -1,7 +1,7 @@
 """The key frames of a trace, for teaching and export (pure; no matplotlib).
 
-An *episode* is one connection attempt: its steps from ``attempt`` to the acceptance or refusal
-(and the ``retry`` that follows). An episode that repeats the previous episode of the same
+An *episode* is one connection attempt (one ``serial``, :mod:`xcon_teach.sim.attempts`): its steps
+from ``attempt`` to the acceptance or refusal (and the ``retry`` that follows). An episode that repeats the previous episode of the same
 connector step for step (same addresses, same stages, same events; only the clock and the attempt
 number differ) teaches nothing new, so a stretch of such repeats becomes one frame that says so:
 "... 144 more refused attempts on EXCLUS -> EXA, every 600 s". Everything else is a frame of its
@@ -49,14 +49,9 @@ def _segments(steps: tuple[Step, ...]) -> list[tuple[int, int]]:
     while i < len(steps):
         st = steps[i]
         if st.kind == "attempt" and st.connection is not None:
-            key = (st.connection.connector, st.connection.attempt)
+            serial = st.connection.serial
             j = i + 1
-            while (
-                j < len(steps)
-                and steps[j].kind in _EPISODE_KINDS - {"attempt"}
-                and steps[j].connection is not None
-                and (steps[j].connection.connector, steps[j].connection.attempt) == key  # type: ignore[union-attr]
-            ):
+            while j < len(steps) and steps[j].kind in _EPISODE_KINDS and _serial(steps[j]) == serial:
                 j += 1
             out.append((i, j))
             i = j
@@ -64,6 +59,10 @@ def _segments(steps: tuple[Step, ...]) -> list[tuple[int, int]]:
             out.append((i, i + 1))
             i += 1
     return out
+
+
+def _serial(step: Step) -> int | None:
+    return None if step.connection is None else step.connection.serial
 
 
 def _signature(steps: tuple[Step, ...]) -> tuple[object, ...]:

@@ -71,31 +71,22 @@ class Grade:
     text: str
 
 
-def _first_attempt(trace: Trace, connector: Connector) -> list[Step]:
-    """The steps of the connector's first attempt (its numbering restarts when its queue empties,
-    so "attempt 1" alone could also pick a later attempt)."""
-    label = connector.label
-    mine = [s for s in trace.steps if s.connection is not None and s.connection.connector == label and s.kind != "deliver"]
-    first = next((s for s in mine if s.kind == "attempt"), None)
-    return [s for s in mine if first is not None and s.time == first.time and s.connection.attempt == 1]  # type: ignore[union-attr]
-
-
 def grade(trace: Trace, f: Focus, address: str | None, found: bool | None) -> Grade:
     """Check a learner's prediction against the first attempt on the focus connector, with a one-line why."""
-    steps = _first_attempt(trace, f.connector)
-    if not steps:
+    mine = trace.attempts(f.connector.label)
+    if not mine:
         return Grade(False, f"{f.sender} never tried to connect in this run, so there is nothing to check.")
+    first = mine[0]
+    steps = [s for s in trace.steps_of(first) if s.kind != "deliver"]
     present = next((s for s in steps if s.kind == "present" and s.connection and s.connection.wire), None)
-    reached = next((s for s in steps if s.kind == "connect" and s.connection and s.connection.receiver), None)
-    seen = reached.connection.wire if reached and reached.connection else None
-    accepted = any(s.kind == "accept" for s in steps)
+    seen = first.presented
+    accepted = first.outcome == "accepted"
     verdicts = []
     right = True
     if address is not None:
         if seen is None:
             right = False
-            why = steps[-1].text if steps else "the attempt failed"
-            verdicts.append(f"{f.receiver} never saw {f.sender}: {why}")
+            verdicts.append(f"{f.receiver} never saw {f.sender}: {steps[-1].text}")
         else:
             ok = address == seen
             right &= ok
@@ -139,13 +130,8 @@ def first_difference(before: Trace, after: Trace) -> Difference | None:
 
 def decisive_step(trace: Trace, f: Focus | None) -> int | None:
     """The step where the focus connector's first attempt is decided (accepted, refused or failed)."""
-    if f is None:
-        return None
-    for i, step in enumerate(trace.steps):
-        cx = step.connection
-        if cx is not None and cx.connector == f.connector.label and (step.kind in ("accept", "refuse") or cx.phase == "failed"):
-            return i
-    return None
+    mine = trace.attempts(f.connector.label) if f is not None else ()
+    return mine[0].decided if mine else None
 
 
 def interesting_frames(trace: Trace, frame_steps: list[int]) -> list[int]:

@@ -28,6 +28,7 @@ from ..draw.picture import Picture
 from ..errors import ScenarioError, XconError
 from ..scenario import BUILDS, Scenario, library, load_scenario
 from ..sim import Trace, simulate
+from ..sim.builds import has_fix
 from . import logic, panels
 
 __all__ = ["Lab"]
@@ -247,7 +248,7 @@ class Lab:
             )
             standalone = s.cluster_of(sv.name) is None
             fix = w.Checkbox(
-                value=sv.has_fix,
+                value=has_fix(sv),
                 description="Q169113 fix" + (" (no effect: not clustered)" if standalone else ""),
                 indent=False,
             )
@@ -547,7 +548,7 @@ class Lab:
             for node in cl.nodes:
                 values[f"ptr:{node}"] = ptr.get(s.host(node).primary) is not None
         for sv in s.servers:
-            values |= {f"build:{sv.name}": sv.build, f"fix:{sv.name}": sv.has_fix}
+            values |= {f"build:{sv.name}": sv.build, f"fix:{sv.name}": has_fix(sv)}
         values["netbios"] = s.names.netbios
         for key, value in values.items():
             if key in self.controls and self.controls[key].value != value:

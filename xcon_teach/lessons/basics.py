@@ -13,11 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from ..errors import UsageError
 from ..scenario import Message, Scenario
 from ..sim import Step, Trace, basis_label, clock, decode_network_address, simulate
+from ..sim.rules import Row, flatten
 from ..sim.sender import choose_source
 from ..sim.world import World
+from ..text import columns
+from .attempts import connector_label
 
 __all__ = [
-    "attempt_transcript",
     "check_decoding",
     "compare_source_choice",
     "event_viewer",
@@ -25,12 +27,6 @@ __all__ = [
     "rule_table",
     "with_mail_every",
 ]
-
-
-def _table(rows: Sequence[Sequence[str]]) -> str:
-    """Rows of text as left-aligned columns, two spaces apart, one line a row."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows) + "\n"
 
 
 def with_mail_every(scenario: Scenario, sender: str, recipient: str, *, every: float, count: int, start: float = 0.0) -> Scenario:
@@ -79,57 +75,6 @@ def with_mail_every(scenario: Scenario, sender: str, recipient: str, *, every: f
     return scenario.replace(messages=(*scenario.messages, *added))
 
 
-def _connector_label(trace: Trace, connector: str) -> str:
-    server, _, remote = connector.partition("->")
-    return trace.scenario.connector(server, remote or None).label
-
-
-def attempt_transcript(trace: Trace, connector: str, attempt: int = 1, *, actor: str | None = None) -> str:
-    """The transcript lines of one connection attempt, optionally only one actor's.
-
-    Parameters
-    ----------
-    trace
-        A run of :func:`xcon_teach.simulate`.
-    connector
-        The connector as ``"SENDER->REMOTE"``, or just ``"SENDER"`` when it owns one connector.
-    attempt
-        Which attempt on that connector (1 for the first).
-    actor
-        Keep only the steps this server (or ``"FIREWALL"``) took; None keeps every step.
-
-    Returns
-    -------
-    str
-        One line a step, as in ``xcon-teach run``; empty if there was no such attempt.
-
-    Examples
-    --------
-    >>> from xcon_teach import load_scenario, simulate
-    >>> trace = simulate(load_scenario("kb-q169113"), until=0)
-    >>> print(attempt_transcript(trace, "EXCLUS->EXA", actor="EXCLUS"), end="")  # doctest: +ELLIPSIS
-    00:00:00  EXCLUS   attempt    EXCLUS opens an association to EXA for m1 (attempt 1 of at most 145)  [MODEL]
-    00:00:00  EXCLUS   resolve    ...
-    00:00:00  EXCLUS   present    ...
-    00:00:00  EXCLUS   connect    ...
-    00:00:00  EXCLUS   retry      EXCLUS will try again in 600 s (open interval), at 00:10:00: retry 1 of 144  [DOC Q234157]
-    """
-    from .fixes import attempt_steps
-
-    label = _connector_label(trace, connector)
-    # Attempts are counted by when they start: a connector's own numbering starts again at 1
-    # whenever its queue empties, so the attempt number alone can mix two attempts.
-    starts = [s.time for s in trace.steps if s.kind == "attempt" and s.connection is not None and s.connection.connector == label]
-    if not 1 <= attempt <= len(starts):
-        return ""
-    steps = [
-        s
-        for s in attempt_steps(trace, label, at=starts[attempt - 1])
-        if s.kind != "deliver" and (actor is None or s.actor.casefold() == actor.casefold())
-    ]
-    return "".join(s.line() + "\n" for s in steps)
-
-
 def _last_step_at(steps: Sequence[Step], t: float) -> Step | None:
     last = None
     for s in steps:
@@ -176,7 +121,7 @@ def queue_timeline(trace: Trace, connector: str, *, every: float = 3600.0) -> st
     """
     if not every > 0:
         raise UsageError(f"every: must be more than 0 seconds (got {every!r})")
-    label = _connector_label(trace, connector)
+    label = connector_label(trace.scenario, connector)
     c = trace.scenario.connector(*label.split("->"))
     mine = [m for m in trace.messages if (m.sender, m.recipient) == (c.server, c.remote)]
     times: list[float] = []
@@ -190,9 +135,7 @@ def queue_timeline(trace: Trace, connector: str, *, every: float = 3600.0) -> st
     for t in times:
         last = _last_step_at(trace.steps, t)
         waiting = dict(last.queues).get(label, 0) if last is not None else 0
-        attempts = sum(
-            1 for s in trace.steps if s.time <= t and s.kind == "attempt" and s.connection and s.connection.connector == label
-        )
+        attempts = sum(1 for a in trace.attempts(label) if a.time <= t)
         rows.append(
             (
                 clock(t),
@@ -204,7 +147,7 @@ def queue_timeline(trace: Trace, connector: str, *, every: float = 3600.0) -> st
                 str(sum(1 for e in trace.event_log if e.server == c.remote and e.time <= t)),
             )
         )
-    return _table(rows)
+    return columns(rows) + "\n"
 
 
 def event_viewer(trace: Trace, server: str, *, limit: int | None = None) -> str:
@@ -245,19 +188,21 @@ def event_viewer(trace: Trace, server: str, *, limit: int | None = None) -> str:
     rows += [(clock(e.time), e.source, e.category, str(e.id), e.network_address, e.decoded) for e in shown]
     counted = f"{len(events)} event{'s' if len(events) != 1 else ''} in all on {name}"
     tail = counted + (f"; the first {len(shown)} shown.\n" if len(shown) < len(events) else ".\n")
-    return _table(rows) + tail
+    return columns(rows) + "\n" + tail
 
 
-def rule_table(rules: Sequence[tuple[str, str, str]], *, heading: str = "rule") -> str:
-    """A rule list of the package (``SOURCE_RULES``, ``STAGES``) as a numbered table.
+def rule_table(rules: Sequence[Row], *, heading: str = "rule") -> str:
+    """A rule table of the package (``SOURCE_RULES``, ``STAGES``...) as a numbered table.
 
-    Each rule is ``(name, basis, what it does)``; the basis is shown as a learner reads it:
-    *documented (KB Qnnnnnn)* or *model assumption*.
+    Each row has a name, a basis and what it does; the basis is shown as a learner reads it:
+    *documented (KB Qnnnnnn)* or *model assumption*. These are the tables the simulation runs,
+    row by row, so what the table says is what the package does. A row that runs a table of its
+    own (the receiver's reverse lookup) is shown as that table's rows.
 
     Parameters
     ----------
     rules
-        The rules in the order the package applies them.
+        The rows in the order the package applies them.
     heading
         The title of the name column (``"stage"`` suits ``STAGES``).
 
@@ -275,8 +220,8 @@ def rule_table(rules: Sequence[tuple[str, str, str]], *, heading: str = "rule") 
     2  inaddr-any  documented (KB Q169113)  otherwise INADDR_ANY: NT picks the primary address of the host running the MTA
     """
     rows = [("#", heading, "basis", "what it does")]
-    rows += [(str(i), name, basis_label(basis), what) for i, (name, basis, what) in enumerate(rules, 1)]
-    return _table(rows)
+    rows += [(str(i), r.name, basis_label(r.basis), r.what) for i, r in enumerate(flatten(list(rules)), 1)]
+    return columns(rows) + "\n"
 
 
 def compare_source_choice(scenario: Scenario, pick: Callable[[list[str]], str]) -> str:
@@ -310,7 +255,7 @@ def compare_source_choice(scenario: Scenario, pick: Callable[[list[str]], str]) 
     WOLFPACK failed over  EXA->EXCLUS  EXA     10.0.0.10             10.0.0.10  10.0.0.10  10.0.0.10    yes
     WOLFPACK failed over  EXCLUS->EXA  NODE2   10.0.1.12, 10.0.1.20  10.0.1.12  10.0.1.12  10.0.1.12    yes
     """
-    situations = [("as loaded", scenario)] + [(f"{c.name} failed over", scenario.failed_over(c.name)) for c in scenario.clusters]
+    situations = [("as loaded", scenario), *((f"{c.name} failed over", scenario.failed_over(c.name)) for c in scenario.clusters)]
     rows = [("situation", "connector", "MTA on", "card", "your pick", "package", "on the wire", "agree")]
     for title, s in situations:
         world = World.initial(s)
@@ -321,14 +266,11 @@ def compare_source_choice(scenario: Scenario, pick: Callable[[list[str]], str]) 
             card = list(world.addresses(host))
             mine = pick(list(card))
             source = choose_source(world, c)
-            present = next(
-                (st for st in trace.steps if st.kind == "present" and st.connection and st.connection.connector == c.label), None
-            )
-            wire = present.connection.wire if present is not None and present.connection is not None else None
+            wire = trace.attempts(c.label)[0].wire
             same = mine == source.address == wire
             agree = "yes" if same else f"no (rule {source.rule})"
             rows.append((title, c.label, host, ", ".join(card), mine, source.address or "-", wire or "-", agree))
-    return _table(rows)
+    return columns(rows) + "\n"
 
 
 def _plain(text: str) -> str:
@@ -367,4 +309,4 @@ def check_decoding(answers: Mapping[str, str]) -> str:
         ok = _plain(answer) == _plain(decoded)
         right += ok
         rows.append((hex_text, answer, decoded, "right" if ok else "check again"))
-    return _table(rows) + f"{right} of {len(answers)} right.\n"
+    return columns(rows) + "\n" + f"{right} of {len(answers)} right.\n"

@@ -10,174 +10,25 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping
 
 from ..challenges import Challenge
 from ..draw.storyboard import storyboard
 from ..errors import UsageError
-from ..scenario import BUILDS, Scenario
+from ..scenario import Scenario
 from ..scenario.names import fold
-from ..sim import STAGES, Step, Trace, basis_label, clock, simulate
+from ..sim import Trace, clock, simulate
+from ..sim.builds import build_of, has_fix
+from ..text import columns
+from .attempts import attempt_steps, connector_label
 
 __all__ = [
-    "attempt_lines",
-    "attempt_steps",
     "failover_table",
-    "first_failure_lines",
     "frame_of",
-    "lookup_lines",
-    "lookup_stages",
     "retry_summary",
     "settings_table",
     "ticket",
 ]
-
-_FAILED = ("refused", "failed", "dropped")
-"""Connection phases that end an attempt without mail."""
-
-
-def _table(rows: Sequence[Sequence[str]]) -> str:
-    """Rows of text as left-aligned columns, two spaces apart, one line a row."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows) + "\n"
-
-
-def _lines(steps: Sequence[Step]) -> str:
-    return "".join(s.line() + "\n" for s in steps)
-
-
-def _label(scenario: Scenario, connector: str) -> str:
-    """The connector's label as the scenario spells it (``"exclus->exa"`` -> ``"EXCLUS->EXA"``)."""
-    server, _, remote = connector.partition("->")
-    try:
-        return scenario.connector(server, remote or None).label
-    except KeyError as exc:
-        raise UsageError(f"connector: {exc.args[0]} (got {connector!r})") from None
-
-
-def _steps_of(trace: Trace, start: int) -> tuple[Step, ...]:
-    """The steps of the attempt whose ``attempt`` step is ``trace.steps[start]``."""
-    first = trace.steps[start]
-    assert first.connection is not None
-    label, number = first.connection.connector, first.connection.attempt
-    out = [first]
-    for s in trace.steps[start + 1 :]:
-        cx = s.connection
-        if cx is None or cx.connector != label:
-            continue
-        if s.kind == "attempt":
-            break  # the next attempt on this connector has begun
-        if cx.attempt == number:
-            out.append(s)
-    return tuple(out)
-
-
-def attempt_steps(trace: Trace, connector: str, *, at: float = 0.0) -> tuple[Step, ...]:
-    """The steps of one association attempt: the first on ``connector`` that starts at or after ``at``.
-
-    Attempts are picked by time rather than by number because a connector counts its attempts
-    afresh each time its queue empties: the first attempt after a failover is "attempt 1" again.
-
-    Parameters
-    ----------
-    trace
-        A run of :func:`xcon_teach.simulate`.
-    connector
-        The connector as ``"SENDER->REMOTE"``, or just ``"SENDER"`` when it owns one connector
-        (names in any case).
-    at
-        Simulated seconds; the attempt chosen is the first one that starts at this time or later.
-
-    Returns
-    -------
-    tuple of Step
-        From the ``attempt`` step to the step that ends the attempt (accept and deliveries, or a
-        refusal or failure and the retry or NDR that follows), both sides' steps included.
-
-    Raises
-    ------
-    UsageError
-        If the scenario has no such connector, or the connector makes no attempt at or after ``at``.
-
-    Examples
-    --------
-    >>> from xcon_teach import load_scenario, simulate
-    >>> trace = simulate(load_scenario("workaround"))
-    >>> [s.kind for s in attempt_steps(trace, "EXA->EXCLUS", at=3600)][:4]
-    ['attempt', 'resolve', 'present', 'connect']
-    >>> attempt_steps(trace, "EXA->EXCLUS", at=3600)[0].time
-    3600.0
-    """
-    label = _label(trace.scenario, connector)
-    for i, s in enumerate(trace.steps):
-        if s.kind == "attempt" and s.connection is not None and s.connection.connector == label and s.time >= at:
-            return _steps_of(trace, i)
-    raise UsageError(f"at: {label} makes no attempt at or after {clock(at)} in this run (got {at!r})")
-
-
-def attempt_lines(trace: Trace, connector: str, *, at: float = 0.0, kinds: Collection[str] | None = None) -> str:
-    """The transcript lines of one attempt (see :func:`attempt_steps`), optionally only some kinds of step.
-
-    Parameters
-    ----------
-    trace
-        A run of :func:`xcon_teach.simulate`.
-    connector
-        ``"SENDER->REMOTE"``, or ``"SENDER"`` when it owns one connector.
-    at
-        The attempt is the first on the connector that starts at or after ``at`` seconds.
-    kinds
-        Keep only steps of these kinds (``"present"``, ``"connect"``, ``"reverse"``, ``"refuse"``...);
-        None keeps every step.
-
-    Returns
-    -------
-    str
-        One line a step, as in ``xcon-teach run``.
-
-    Examples
-    --------
-    >>> from xcon_teach import load_scenario, simulate
-    >>> trace = simulate(load_scenario("override"))
-    >>> print(attempt_lines(trace, "EXCLUS", at=3600, kinds={"present"}), end="")
-    01:00:00  EXCLUS   present    EXCLUS binds its Stack IP Address Override 10.0.1.20 before connecting, so it presents 10.0.1.20  [DOC Q197378]
-    """
-    steps = attempt_steps(trace, connector, at=at)
-    wanted = None if kinds is None else {fold(k) for k in kinds}
-    return _lines([s for s in steps if wanted is None or fold(s.kind) in wanted])
-
-
-def lookup_lines(trace: Trace, connector: str, *, at: float = 0.0) -> str:
-    """The receiver's connector lookup during one attempt, stage by stage, and its verdict.
-
-    These are the steps of :func:`attempt_steps` that carry a lookup stage: the address
-    comparison, the first Event 9301, each reverse-lookup source asked, the name comparison, the
-    second Event 9301, and the accept or refuse that ends it.
-
-    Parameters
-    ----------
-    trace
-        A run of :func:`xcon_teach.simulate`.
-    connector
-        The *sender's* connector, ``"SENDER->REMOTE"`` (or ``"SENDER"``).
-    at
-        The attempt is the first on the connector that starts at or after ``at`` seconds.
-
-    Returns
-    -------
-    str
-        One line a step; empty if the attempt never reached a receiving MTA (a firewall drop,
-        nobody listening, a name that did not resolve, a failed bind).
-
-    Examples
-    --------
-    >>> from xcon_teach import load_scenario, simulate
-    >>> print(lookup_lines(simulate(load_scenario("baseline")), "EXB->EXA"), end="")  # doctest: +NORMALIZE_WHITESPACE
-    00:00:00  EXA      lookup     EXA compares the caller's address 10.0.1.10 with its connectors' IP addresses (10.0.1.10):
-    match, the connector to EXB  [DOC Q193380]
-    00:00:00  EXA      accept     EXA accepts the association (connector to EXB found): m1 will transfer  [DOC Q189345]
-    """
-    return _lines([s for s in attempt_steps(trace, connector, at=at) if s.lookup is not None])
 
 
 def frame_of(trace: Trace, connector: str, *, at: float = 0.0, kind: str | None = None, stage: str | None = None) -> int:
@@ -229,81 +80,12 @@ def frame_of(trace: Trace, connector: str, *, at: float = 0.0, kind: str | None 
     )
     if target is None:
         raise UsageError(
-            f"kind, stage: the attempt on {_label(trace.scenario, connector)} at {clock(steps[0].time)} "
+            f"kind, stage: the attempt on {connector_label(trace.scenario, connector)} at {clock(steps[0].time)} "
             f"has no step of kind {kind!r} at stage {stage!r}"
         )
     index = next(i for i, s in enumerate(trace.steps) if s is target)
     frames = storyboard(trace)
     return next((k for k, f in enumerate(frames) if f.step >= index), len(frames) - 1)
-
-
-def first_failure_lines(trace: Trace, *, kinds: Collection[str] | None = None) -> str:
-    """The transcript lines of the first attempt in the run that ended without mail.
-
-    An attempt ends without mail when the receiver refuses it, the firewall drops it, nobody
-    listens at the destination, the name does not resolve, the override cannot be bound, or a
-    failover drops the association.
-
-    Parameters
-    ----------
-    trace
-        A run of :func:`xcon_teach.simulate`.
-    kinds
-        Keep only steps of these kinds; None keeps every step.
-
-    Returns
-    -------
-    str
-        One line a step; empty if every attempt succeeded.
-
-    Examples
-    --------
-    >>> from xcon_teach import load_scenario, simulate
-    >>> print(first_failure_lines(simulate(load_scenario("firewall")), kinds={"present", "firewall"}), end="")
-    ... # doctest: +NORMALIZE_WHITESPACE
-    00:00:00  EXCLUS   present    EXCLUS's socket is unbound (INADDR_ANY): NT picks NODE1's primary address 10.0.1.11,
-    not the virtual IP 10.0.1.20  [DOC Q169113]
-    00:00:00  FIREWALL firewall   The firewall drops 10.0.1.11 -> 10.0.0.10 port 102: only 10.0.1.20, 10.0.0.10 may pass;
-    no MTA sees this attempt  [MODEL]
-    >>> first_failure_lines(simulate(load_scenario("baseline")))
-    ''
-    """
-    for failed in trace.steps:
-        cx = failed.connection
-        if cx is not None and cx.phase in _FAILED:
-            break
-    else:
-        return ""
-    start = max(
-        i
-        for i, s in enumerate(trace.steps)
-        if s.kind == "attempt"
-        and s.connection is not None
-        and s.connection.connector == cx.connector
-        and s.connection.attempt == cx.attempt
-        and s.time <= failed.time
-    )
-    wanted = None if kinds is None else {fold(k) for k in kinds}
-    return _lines([s for s in _steps_of(trace, start) if wanted is None or fold(s.kind) in wanted])
-
-
-def lookup_stages() -> str:
-    """The receiver's lookup stages of the model in order, each with its basis and what it does.
-
-    Returns
-    -------
-    str
-        A table: stage, basis (``documented (KB Qnnnnnn)`` or ``model assumption``), what it does.
-
-    Examples
-    --------
-    >>> print(lookup_stages().splitlines()[5])  # doctest: +NORMALIZE_WHITESPACE
-    5  reverse-node-status  model assumption     NetBIOS node status: the host's computer name, then the cluster names it owns
-    """
-    rows: list[tuple[str, ...]] = [("#", "stage", "basis", "what it does")]
-    for k, (stage, basis, what) in enumerate(STAGES, start=1):
-        rows.append((str(k), stage, basis_label(basis), what))
-    return _table(rows)
 
 
 def retry_summary(trace: Trace, message: str) -> str:
@@ -345,17 +127,7 @@ def retry_summary(trace: Trace, message: str) -> str:
         ) from None
     c = trace.scenario.connector(m.sender, m.recipient)
     # Every try on the connector while the message waits counts as one of its attempts (DOMAIN.md section 9).
-    submitted = next(s.time for s in trace.steps if s.kind == "submit" and s.message == m.id)
-    end = m.delivered_at if m.delivered_at is not None else m.returned_at if m.returned_at is not None else trace.until
-    times = [
-        s.time
-        for s in trace.steps
-        if s.kind == "attempt"
-        and s.connection is not None
-        and s.connection.connector == c.label
-        and submitted <= s.time <= end
-        and not (m.delivered_at is not None and s.time == m.delivered_at)
-    ]
+    times = [a.time for a in trace.attempts(c.label) if m.id in a.messages]
     gaps = sorted({round(b - a, 1) for a, b in itertools.pairwise(times)})
     apart = f", {' or '.join(f'{g:g} s' for g in gaps)} apart" if gaps else ""
     if len(times) > 1:
@@ -440,15 +212,8 @@ def failover_table(variants: Mapping[str, Scenario]) -> str:
         header.append("all failed over")
     rows = [header]
     for label, s in variants.items():
-        still = s.replace(actions=())
-        runs = [still, *(still.failed_over(n) for n in names)]
-        if len(names) > 1:
-            every = still
-            for n in names:
-                every = every.failed_over(n)
-            runs.append(every)
-        rows.append([label, *(_routes_cell(simulate(r)) for r in runs)])
-    return _table(rows)
+        rows.append([label, *(_routes_cell(simulate(v)) for _, v in s.failover_variants())])
+    return columns(rows) + "\n"
 
 
 def settings_table(scenario: Scenario) -> str:
@@ -498,8 +263,8 @@ def settings_table(scenario: Scenario) -> str:
             ("Override tab", c.label, f"max open retries {c.max_open_retries}, open interval {c.open_interval:g} s", "yes")
         )
     for sv in scenario.servers:
-        b = BUILDS[sv.build]
-        fix = "yes" if sv.has_fix else "no"
+        b = build_of(sv)
+        fix = "yes" if has_fix(sv) else "no"
         rows.append(("MTA build", sv.name, f"{b.label} (build {b.number}), Q169113 fix: {fix}", "yes"))
     for cl in scenario.clusters:
         rows.append(("Active node", cl.name, f"{cl.active} (nodes {', '.join(cl.nodes)})", "yes (every node is tested)"))
@@ -519,7 +284,7 @@ def settings_table(scenario: Scenario) -> str:
     else:
         wall = f"admits only {', '.join(allowed)}" if allowed else "drops everything"
     rows.append(("Firewall on TCP 102", "network", wall, "no"))
-    return _table(rows)
+    return columns(rows) + "\n"
 
 
 def ticket(challenge: Challenge, *, width: int = 100) -> str:

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 from ..scenario import Scenario, load_scenario
 from ..sim import simulate
+from ..sim.expect import expect
+from ..text import columns
 
 __all__ = [
     "KERNEL_CASES",
@@ -201,13 +203,7 @@ def recorded_events(text: str = RECORDED_LIVE) -> tuple[tuple[str, str, str, str
 
 def _phases(scenario: Scenario) -> list[tuple[str, Scenario]]:
     """The live lab's phases: A as written, B with every cluster failed over (as ``compare()`` does)."""
-    phases = [("A", scenario)]
-    if scenario.clusters:
-        moved = scenario
-        for c in scenario.clusters:
-            moved = moved.failed_over(c.name)
-        phases.append(("B", moved))
-    return phases
+    return [("A", scenario), ("B", scenario.failed_over())] if scenario.clusters else [("A", scenario)]
 
 
 def model_rows(scenario: Scenario) -> tuple[tuple[str, str, str, str, str, str], ...]:
@@ -224,13 +220,11 @@ def model_rows(scenario: Scenario) -> tuple[tuple[str, str, str, str, str, str],
         (phase, message, route, active, model source, model outcome) per message and phase,
         formatted as the live table prints them.
     """
-    from ..live.compare import predict  # the live package loads no namespaces or sockets on import
-
     out = []
     for label, s in _phases(scenario):
         trace = simulate(s)
         for i, m in enumerate(s.messages):
-            p = predict(trace, i)
+            p = expect(trace, f"m{i + 1}")
             route = s.connector(m.sender, m.recipient).label
             active = ",".join(f"{c}={n}" for c, n in p.active) or "-"
             out.append((label, f"m{i + 1}", route, active, p.source or "-", p.shown))
@@ -250,13 +244,11 @@ def model_events(scenario: Scenario) -> tuple[tuple[str, str, str, str, str], ..
     tuple of tuple of str
         (phase, message, server, hex address, text) per event.
     """
-    from ..live.compare import predict
-
     out = []
     for label, s in _phases(scenario):
         trace = simulate(s)
         for i in range(len(s.messages)):
-            out += [(label, f"m{i + 1}", e.server, e.network_address, e.text) for e in predict(trace, i).events]
+            out += [(label, f"m{i + 1}", e.server, e.network_address, e.text) for e in expect(trace, f"m{i + 1}").events]
     return tuple(out)
 
 
@@ -452,5 +444,4 @@ def kernel_cases_table(cases: Sequence[KernelCase] = KERNEL_CASES) -> str:
     """
     table = [("case", "the rule says", "measured", "same?")]
     table += [(c.what, c.pick().shown, c.measured, "yes" if c.pick().shown == c.measured else "NO") for c in cases]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n" for row in table)
+    return columns(table) + "\n"

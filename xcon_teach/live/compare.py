@@ -29,10 +29,12 @@ from typing import Literal
 
 from ..scenario import Connector, Scenario
 from ..scenario.names import ip_problem
-from ..sim import Step, Trace, simulate
+from ..sim import simulate
+from ..sim.expect import Expectation, expect
 from ..sim.resolve import destination
 from ..sim.sender import choose_source
 from ..sim.world import World
+from ..text import columns
 from .mta import PORT, Attempt, LiveEvent, ReceivingMta, Switchboard, associate, listen_in
 from .netns import Network, cleanup_on_signals, new_prefix, socket_in, subnet_for
 
@@ -43,10 +45,8 @@ __all__ = [
     "LiveLab",
     "LiveReport",
     "Observation",
-    "Prediction",
     "Row",
     "compare",
-    "predict",
 ]
 
 COMPARED = "the kernel's source address selection, TCP reachability, and the RFC 1006 CR/CC/DR handshake"
@@ -72,99 +72,6 @@ Code = Literal[
 
 
 # --- the model's side -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    """The model's first attempt of one message, read from the trace."""
-
-    time: float | None
-    active: tuple[tuple[str, str], ...]
-    """(cluster, active node) at that attempt."""
-    destination: str | None
-    source: str | None
-    """The address on the wire (``Connection.wire``); None when the bind failed or nothing was sent."""
-    outcome: Code
-    why: str
-    """A few words on a failure: ``firewall drop``, ``no host holds 10.0.1.99``..."""
-    events: tuple[LiveEvent, ...]
-
-    @property
-    def shown(self) -> str:
-        return f"{self.outcome} ({self.why})" if self.why else self.outcome
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "time": self.time,
-            "destination": self.destination,
-            "source": self.source,
-            "outcome": self.outcome,
-            "why": self.why,
-            "events": [e.to_dict() for e in self.events],
-        }
-
-
-def _world_at(s: Scenario, t: float) -> World:
-    """The model's state at time ``t``: scripted failovers at or before ``t`` have happened."""
-    world = World.initial(s)
-    for a in sorted(s.actions, key=lambda a: a.at):
-        if a.at <= t:
-            world = world.failed_over(a.failover)
-    return world
-
-
-def predict(trace: Trace, index: int) -> Prediction:
-    """The first attempt of message ``index`` in ``trace``: its state, wire address and outcome.
-
-    The attempt is the first ``attempt`` step of the message's connector after its ``submit``
-    step; the steps that follow it, up to the one that settles it (``accept``, ``refuse``, or a
-    failed ``resolve``/``present``/``firewall``/``connect``), give the wire address and outcome.
-    """
-    s = trace.scenario
-    m = s.messages[index]
-    label = s.connector(m.sender, m.recipient).label
-    steps = trace.steps
-    mid = f"m{index + 1}"
-    start = next((i for i, st in enumerate(steps) if st.kind == "submit" and st.message == mid), None)
-    first = None
-    if start is not None:
-        first = next(
-            (i for i in range(start + 1, len(steps)) if steps[i].kind == "attempt" and _connector(steps[i]) == label),
-            None,
-        )
-    if first is None:
-        active = tuple(_world_at(s, m.at).active.items())
-        return Prediction(None, active, None, None, "not attempted", "before the run ended", ())
-    events: list[LiveEvent] = []
-    for st in steps[first + 1 :]:
-        cx = st.connection
-        if cx is None or cx.connector != label:
-            continue
-        events += [LiveEvent(e.server, e.network_address, e.text) for e in st.events]
-        outcome: Code | None = None
-        why = ""
-        if st.kind == "accept":
-            outcome = "accepted"
-        elif st.kind == "refuse":
-            outcome = "refused"
-        elif cx.phase == "failed":
-            if st.kind == "resolve":
-                outcome, why = "unresolved", "no address for the name"
-            elif st.kind == "present":
-                outcome = "bind failed"
-            elif st.kind == "firewall":
-                outcome, why = "unreachable", "firewall drop"
-            elif st.kind == "connect" and cx.to_host is None:
-                outcome, why = "unreachable", f"no host holds {cx.destination}"
-            elif st.kind == "connect":
-                outcome, why = "no MTA", f"{cx.to_host} runs none"
-        if outcome is not None:
-            return Prediction(steps[first].time, steps[first].active, cx.destination, cx.wire, outcome, why, tuple(events))
-    raise AssertionError(f"{mid}: the trace never settles its first attempt")  # simulate() always settles one
-
-
-def _connector(step: Step) -> str | None:
-    return None if step.connection is None else step.connection.connector
 
 
 # --- the kernel's side ------------------------------------------------------------------------
@@ -344,12 +251,16 @@ class Row:
     route: str
     active: tuple[tuple[str, str], ...]
     kernel: Observation
-    model: Prediction
+    model: Expectation
+
+    @property
+    def events_agree(self) -> bool:
+        return self.kernel.events == tuple(LiveEvent.of(e) for e in self.model.events)
 
     @property
     def agree(self) -> bool:
         k, m = self.kernel, self.model
-        return k.outcome == m.outcome and k.source == m.source and k.events == m.events
+        return k.outcome == m.outcome and k.source == m.source and self.events_agree
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -477,13 +388,12 @@ class LiveReport:
                     "agree" if r.agree else "DIFFER",
                 )
             )
-        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-        out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table]
+        out += columns(table).split("\n")
         logged = [(r, e) for r in self.rows for e in r.kernel.events]
         if logged:
             out += ["", "Events the live MTAs logged (the model's Event 9301 text, for the address the kernel delivered):"]
             out += [f"  {r.phase} {r.message}  {e.server}: network address {e.network_address}: {e.text}" for r, e in logged]
-        differ = [r for r in self.rows if not r.agree and r.kernel.events != r.model.events]
+        differ = [r for r in self.rows if not r.events_agree]
         for r in differ:
             out.append(
                 f"  {r.phase} {r.message}: the model logged {len(r.model.events)} events, the live MTA {len(r.kernel.events)}"
@@ -498,12 +408,6 @@ class LiveReport:
         return "\n".join(out) + "\n"
 
 
-def _failed_over_all(s: Scenario) -> Scenario:
-    for c in s.clusters:
-        s = s.failed_over(c.name)
-    return s
-
-
 def compare(scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, prefix: str | None = None) -> LiveReport:
     """Run a scenario's addressing on the real kernel and compare it with ``simulate()``.
 
@@ -512,7 +416,7 @@ def compare(scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, p
     phases: list[tuple[str, str, Scenario]] = [("A", "the scenario's initial state (and its own scripted failovers)", scenario)]
     if scenario.clusters:
         moved = ", ".join(f"{c.name} to {c.passive}" for c in scenario.clusters)
-        phases.append(("B", f"every cluster failed over ({moved}), then the messages sent again", _failed_over_all(scenario)))
+        phases.append(("B", f"every cluster failed over ({moved}), then the messages sent again", scenario.failed_over()))
     rows: list[Row] = []
     binds: list[BindCheck] = []
     started = time.perf_counter()
@@ -524,7 +428,7 @@ def compare(scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, p
                 lab.follow(start)
                 binds += _bind_checks(lab, scenario, start)
             for i, m in enumerate(s.messages):
-                prediction = predict(trace, i)
+                prediction = expect(trace, f"m{i + 1}")
                 world = World(s, dict(prediction.active))
                 lab.follow(world)
                 connector = s.connector(m.sender, m.recipient)

@@ -3,8 +3,9 @@
 A :class:`ReceivingMta` listens on TCP port 102 (all addresses, as an Exchange MTA does,
 Q197378) in one namespace. For each inbound connection it reads a CR, takes the caller's IP
 from ``getpeername()`` (the address the kernel really delivered), runs the model's connector
-lookup (:func:`xcon_teach.sim.receiver.find_connector`) on it, logs the Event 9301 texts that
-lookup produces, and answers CC (found) or DR 136 "connection request refused" (not found).
+decision (:func:`xcon_teach.sim.receiver.decide`, the one the simulation calls) on it, logs the
+Event 9301 texts its lookup produces, and answers CC (accepted) or DR 136 "connection request
+refused" (refused).
 A malformed packet is a :class:`~.rfc1006.ProtocolError`: logged, the connection closed, and
 the listener goes on serving, since every connection has a thread of its own.
 
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import Literal
 
-from ..scenario.names import fold
-from ..sim.receiver import find_connector
+from ..sim.eventlog import Event
+from ..sim.receiver import decide
 from ..sim.world import World
 from . import rfc1006
 from .netns import socket_in
@@ -58,6 +59,11 @@ class LiveEvent:
     server: str
     network_address: str
     text: str
+
+    @classmethod
+    def of(cls, event: Event) -> LiveEvent:
+        """The live form of an event of the model (what a comparison holds side by side)."""
+        return cls(event.server, event.network_address, event.text)
 
     def to_dict(self) -> dict[str, str]:
         return {"server": self.server, "network_address": self.network_address, "text": self.text}
@@ -291,22 +297,21 @@ class ReceivingMta:
                 self._note(f"connection from {who} broke: {errno_name(exc)}")
 
     def _decide(self, peer: tuple[str, int], cr: ConnectRequest) -> Seen:
-        """The model's receiver rule, applied to the address the kernel delivered."""
+        """The model's receiver decision (:func:`~xcon_teach.sim.receiver.decide`), applied to the
+        address the kernel delivered; this lab's called TSAP names the MTA the caller wants."""
         caller = peer[0]
-        result = find_connector(self._world(), self.server, caller)
-        events = tuple(LiveEvent(self.server, st.event[0], st.event[1]) for st in result.stages if st.event is not None)
         called = cr.called.decode("ascii", errors="replace")
-        # As in the model, a connector found for the caller is not enough when the caller meant
-        # another MTA (wrong remote MTA): this lab's called TSAP names the MTA the caller wants.
-        accepted = result.found is not None and fold(called) == fold(self.server)
+        decision = decide(self._world(), self.server, caller, called)
+        stages = decision.lookup.stages
+        found = decision.lookup.found
         return Seen(
             server=self.server,
             caller=caller,
             port=peer[1],
             called=called,
-            accepted=accepted,
-            connector=result.found.label if result.found is not None else None,
-            events=events,
+            accepted=decision.accepted,
+            connector=found.label if found is not None else None,
+            events=tuple(LiveEvent(self.server, st.event[0], st.event[1]) for st in stages if st.event is not None),
         )
 
 

@@ -16,48 +16,11 @@ from typing import Any
 
 from ..errors import NO_VALUE, ScenarioError
 from . import library
-from .model import (
-    DEFAULT_MAX_OPEN_RETRIES,
-    DEFAULT_OPEN_INTERVAL,
-    DEFAULT_ORG,
-    DEFAULT_UNTIL,
-    Action,
-    Cluster,
-    Connector,
-    Firewall,
-    Host,
-    Message,
-    Names,
-    Scenario,
-    Server,
-)
+from .elements import DEFAULT_ORG, KEYS, Action, Cluster, Connector, Firewall, Host, Key, Message, Names, Server
+from .model import Scenario
 from .validate import key_path, sub_path
 
 __all__ = ["load_scenario", "loads_scenario", "scenario_from_dict"]
-
-_TOP = (
-    "title",
-    "description",
-    "org",
-    "hosts",
-    "clusters",
-    "servers",
-    "connectors",
-    "names",
-    "firewall",
-    "messages",
-    "actions",
-    "run",
-)
-_HOST = ("addresses",)
-_CLUSTER = ("nodes", "active", "virtual_name", "virtual_ip")
-_SERVER = ("site", "host", "build", "q169113_fix")
-_CONNECTOR = ("server", "remote", "stack", "address", "stack_ip_override", "max_open_retries", "open_interval")
-_NAMES = ("hosts", "dns", "ptr", "netbios")
-_FIREWALL = ("allow_sources",)
-_MESSAGE = ("at", "from", "to")
-_ACTION = ("at", "failover")
-_RUN = ("until",)
 
 
 def load_scenario(path_or_name: str | os.PathLike[str] | Scenario) -> Scenario:
@@ -118,17 +81,31 @@ class _Reader:
     def fail(self, path: str, problem: str, got: object = NO_VALUE) -> ScenarioError:
         return ScenarioError(self.source, path, problem, got)
 
-    def table(self, value: object, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> Mapping[str, Any]:
+    def table(self, value: object, path: str, table: str) -> Mapping[str, Any]:
+        """``value`` as a table of the file whose keys :data:`KEYS[table] <.elements.KEYS>` allows."""
         if not isinstance(value, Mapping):
             raise self.fail(path, "must be a table", value)
+        allowed = [k.toml for k in KEYS[table]]
         for key in value:
             if key not in allowed:
                 near = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"; did you mean {near[0]}?" if near else "; expected one of " + ", ".join(allowed)
                 raise self.fail(sub_path(path, key), "unknown key" + hint, value[key])
-        for key in required:
-            if key not in value:
-                raise self.fail(sub_path(path, key), "required key is missing")
+        for k in KEYS[table]:
+            if k.required and k.toml not in value:
+                raise self.fail(sub_path(path, k.toml), "required key is missing")
+        return value
+
+    def fields(self, value: object, path: str, table: str) -> dict[str, Any]:
+        """The record fields a table of the file gives, defaults filled in, lists and pairs in shape."""
+        t = self.table(value, path, table)
+        return {k.field: self.shaped(k, t[k.toml], sub_path(path, k.toml)) if k.toml in t else k.default for k in KEYS[table]}
+
+    def shaped(self, key: Key, value: object, path: str) -> Any:
+        if key.shape == "strings":
+            return self.strings(value, path)
+        if key.shape == "pairs":
+            return self.mapping(value, path)
         return value
 
     def tables(self, value: object, path: str) -> Mapping[str, Any]:
@@ -159,77 +136,32 @@ class _Reader:
         return tuple(value.items())
 
     def scenario(self, data: Mapping[str, Any]) -> Scenario:
-        top = self.table(data, "", _TOP, ("hosts", "servers"))
-        hosts = tuple(
-            Host(
-                name=name,
-                addresses=self.strings(
-                    self.table(t, key_path("hosts", name), _HOST, _HOST)["addresses"], key_path("hosts", name, "addresses")
-                ),
-            )
-            for name, t in self.tables(top["hosts"], "hosts").items()
-        )
-        clusters = []
-        for name, t in self.tables(top.get("clusters", {}), "clusters").items():
-            path = key_path("clusters", name)
-            t = self.table(t, path, _CLUSTER, _CLUSTER)
-            nodes = self.strings(t["nodes"], sub_path(path, "nodes"))
-            clusters.append(
-                Cluster(name=name, nodes=nodes, active=t["active"], virtual_name=t["virtual_name"], virtual_ip=t["virtual_ip"])
-            )
-        servers = []
-        for name, t in self.tables(top["servers"], "servers").items():
-            t = self.table(t, key_path("servers", name), _SERVER, ("site", "host"))
-            servers.append(
-                Server(name=name, site=t["site"], host=t["host"], build=t.get("build", "sp1"), q169113_fix=t.get("q169113_fix"))
-            )
-        connectors = []
-        for i, t in enumerate(self.array(top.get("connectors", []), "connectors")):
-            t = self.table(t, key_path("connectors", i), _CONNECTOR, ("server", "remote", "stack", "address"))
-            connectors.append(
-                Connector(
-                    server=t["server"],
-                    remote=t["remote"],
-                    stack=t["stack"],
-                    address=t["address"],
-                    stack_ip_override=t.get("stack_ip_override"),
-                    max_open_retries=t.get("max_open_retries", DEFAULT_MAX_OPEN_RETRIES),
-                    open_interval=t.get("open_interval", DEFAULT_OPEN_INTERVAL),
-                )
-            )
-        n = self.table(top.get("names", {}), "names", _NAMES)
-        names = Names(
-            hosts=self.mapping(n.get("hosts", {}), "names.hosts"),
-            dns=self.mapping(n.get("dns", {}), "names.dns"),
-            ptr=self.mapping(n.get("ptr", {}), "names.ptr"),
-            netbios=n.get("netbios", True),
-        )
-        fw = self.table(top.get("firewall", {}), "firewall", _FIREWALL)
-        firewall = Firewall(
-            allow_sources=self.strings(fw["allow_sources"], "firewall.allow_sources") if "allow_sources" in fw else None
-        )
-        messages = []
-        for i, t in enumerate(self.array(top.get("messages", []), "messages")):
-            t = self.table(t, key_path("messages", i), _MESSAGE, _MESSAGE)
-            messages.append(Message(at=t["at"], sender=t["from"], recipient=t["to"]))
-        actions = []
-        for i, t in enumerate(self.array(top.get("actions", []), "actions")):
-            t = self.table(t, key_path("actions", i), _ACTION, _ACTION)
-            actions.append(Action(at=t["at"], failover=t["failover"]))
-        run = self.table(top.get("run", {}), "run", _RUN)
+        top = self.table(data, "", "")
+
+        def named(table: str) -> list[tuple[str, dict[str, Any]]]:
+            return [
+                (name, self.fields(t, key_path(table, name), table)) for name, t in self.tables(top.get(table, {}), table).items()
+            ]
+
+        def listed(table: str) -> list[dict[str, Any]]:
+            return [self.fields(t, key_path(table, i), table) for i, t in enumerate(self.array(top.get(table, []), table))]
+
+        def one(table: str) -> dict[str, Any]:
+            return self.fields(top.get(table, {}), table, table)
+
         default_title = Path(self.source).name if self.source and not self.source.startswith("<") else "Untitled scenario"
         return Scenario(
             title=top.get("title", default_title),
             description=top.get("description", ""),
             org=top.get("org", DEFAULT_ORG),
-            hosts=hosts,
-            clusters=tuple(clusters),
-            servers=tuple(servers),
-            connectors=tuple(connectors),
-            names=names,
-            firewall=firewall,
-            messages=tuple(messages),
-            actions=tuple(actions),
-            until=run.get("until", DEFAULT_UNTIL),
+            hosts=tuple(Host(name=name, **f) for name, f in named("hosts")),
+            clusters=tuple(Cluster(name=name, **f) for name, f in named("clusters")),
+            servers=tuple(Server(name=name, **f) for name, f in named("servers")),
+            connectors=tuple(Connector(**f) for f in listed("connectors")),
+            names=Names(**one("names")),
+            firewall=Firewall(**one("firewall")),
+            messages=tuple(Message(**f) for f in listed("messages")),
+            actions=tuple(Action(**f) for f in listed("actions")),
+            until=one("run")["until"],
             source=self.source,
         )

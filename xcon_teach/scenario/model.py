@@ -1,181 +1,29 @@
-"""The objects of a scenario (DOMAIN.md section 2) as frozen, keyword-only dataclasses.
+"""The whole scenario, validated: :class:`Scenario`, with its lookups and its edited copies.
 
 A :class:`Scenario` is validated as a whole when it is made, so every scenario that exists is a
 valid one: loading a file, editing a copy (``with_stack``, ``failed_over``...) and building one in
 Python all go through the same checks. Edits return a new scenario and leave the old one as it was.
+Its parts are the records of :mod:`.elements`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
+from .elements import Cluster, Connector, Firewall, Host, ScenarioFields, Server, Stack
 from .names import fold
+from .toml import dumps, scenario_to_dict
+from .validate import validate
 
-__all__ = [
-    "BUILDS",
-    "DEFAULT_MAX_OPEN_RETRIES",
-    "DEFAULT_OPEN_INTERVAL",
-    "DEFAULT_ORG",
-    "DEFAULT_UNTIL",
-    "Action",
-    "Build",
-    "Cluster",
-    "Connector",
-    "Firewall",
-    "Host",
-    "Message",
-    "Names",
-    "Scenario",
-    "Server",
-]
+__all__ = ["Scenario"]
 
-Stack = Literal["ip", "hostname"]
-_Named = TypeVar("_Named", "Host", "Server", "Cluster")
-
-DEFAULT_ORG = "Microsoft"
-DEFAULT_UNTIL = 90000.0
-"""One day and an hour: long enough to see a day of retries end in an NDR."""
-DEFAULT_MAX_OPEN_RETRIES = 144
-"""Override tab default, Q234157."""
-DEFAULT_OPEN_INTERVAL = 600.0
-"""Override tab default in seconds, Q234157."""
+_Named = TypeVar("_Named", Host, Server, Cluster)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Build:
-    """An Exchange 5.5 MTA build (Q189345, Q234962)."""
-
-    key: str
-    label: str
-    number: int
-
-
-BUILDS: Mapping[str, Build] = {
-    b.key: b
-    for b in (
-        Build(key="rtm", label="RTM", number=1960),
-        Build(key="sp1", label="SP1", number=2232),
-        Build(key="sp2", label="SP2", number=2448),
-        Build(key="sp3", label="SP3", number=2650),
-        Build(key="sp4", label="SP4", number=2653),
-    )
-}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Host:
-    """A Windows NT machine: a computer name and one card's IP addresses, primary first."""
-
-    name: str
-    addresses: tuple[str, ...]
-
-    @property
-    def primary(self) -> str:
-        return self.addresses[0]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Cluster:
-    """An MSCS cluster: two nodes and one group holding the virtual IP and the virtual name."""
-
-    name: str
-    nodes: tuple[str, ...]
-    """Exactly two hosts (MSCS 1.0)."""
-    active: str
-    virtual_name: str
-    virtual_ip: str
-
-    @property
-    def passive(self) -> str:
-        return self.nodes[1] if self.active == self.nodes[0] else self.nodes[0]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Server:
-    """An Exchange server with one MTA. On a cluster, ``host`` is the virtual server's name."""
-
-    name: str
-    site: str
-    host: str
-    build: str = "sp1"
-    q169113_fix: bool | None = None
-    """None: the build's default (the fix ships from SP2 on, a MODEL assumption)."""
-
-    @property
-    def has_fix(self) -> bool:
-        if self.q169113_fix is not None:
-            return self.q169113_fix
-        return BUILDS[self.build].number >= BUILDS["sp2"].number
-
-    @property
-    def stack_name(self) -> str:
-        """The MTA transport stack's name, as in the Event 9301 text."""
-        return f"TCP ({self.name})"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Connector:
-    """An X.400 connector on ``server`` pointing at ``remote`` (one per direction)."""
-
-    server: str
-    remote: str
-    stack: Stack = "ip"
-    address: str
-    stack_ip_override: str | None = None
-    """Registry value ``Stack IP Address Override`` (Q197378); None when not set."""
-    max_open_retries: int = DEFAULT_MAX_OPEN_RETRIES
-    open_interval: float = DEFAULT_OPEN_INTERVAL
-
-    @property
-    def label(self) -> str:
-        return f"{self.server}->{self.remote}"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Names:
-    """The name service every machine sees: HOSTS file, DNS A and PTR records, NetBIOS/WINS."""
-
-    hosts: tuple[tuple[str, str], ...] = ()
-    """HOSTS file entries, name -> IP, in file order."""
-    dns: tuple[tuple[str, str], ...] = ()
-    """DNS A records, name -> IP."""
-    ptr: tuple[tuple[str, str], ...] = ()
-    """DNS PTR records, IP -> name."""
-    netbios: bool = True
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Firewall:
-    """One filter in front of every MTA's TCP port 102 (a MODEL element).
-
-    ``allow_sources`` None passes everything; an empty tuple drops everything.
-    """
-
-    allow_sources: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Message:
-    """A message submitted at ``at`` seconds by a user on ``sender`` for a user on ``recipient``."""
-
-    at: float
-    sender: str
-    recipient: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Action:
-    """A scripted change during a run. The only kind so far: fail a cluster over."""
-
-    at: float
-    failover: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Scenario:
+class Scenario(ScenarioFields):
     """A whole scenario: what the TOML file of DESIGN.md describes, validated.
 
     Examples
@@ -190,24 +38,7 @@ class Scenario:
     'ip'
     """
 
-    title: str
-    description: str = ""
-    org: str = DEFAULT_ORG
-    hosts: tuple[Host, ...]
-    clusters: tuple[Cluster, ...] = ()
-    servers: tuple[Server, ...]
-    connectors: tuple[Connector, ...] = ()
-    names: Names = Names()
-    firewall: Firewall = Firewall()
-    messages: tuple[Message, ...] = ()
-    actions: tuple[Action, ...] = ()
-    until: float = DEFAULT_UNTIL
-    source: str = field(default="<scenario>", compare=False)
-    """Where the scenario came from (a file or a built-in name); used in error messages."""
-
     def __post_init__(self) -> None:
-        from .validate import validate
-
         # Validation also spells every reference the way its target was defined ("exa" -> "EXA"),
         # so the rest of the package can compare names exactly.
         for name, value in validate(self).items():
@@ -310,9 +141,22 @@ class Scenario:
         clusters = tuple(dataclasses.replace(c, active=node) if c is target else c for c in self.clusters)
         return self.replace(clusters=clusters)
 
-    def failed_over(self, cluster: str) -> Scenario:
-        """The group of ``cluster`` moved to its other node."""
-        return self.with_active(cluster, self.cluster(cluster).passive)
+    def failed_over(self, *clusters: str) -> Scenario:
+        """The groups of ``clusters`` moved to their other node; with no name given, every cluster's."""
+        s = self
+        for name in clusters or tuple(c.name for c in self.clusters):
+            s = s.with_active(name, s.cluster(name).passive)
+        return s
+
+    def failover_variants(self) -> tuple[tuple[tuple[str, ...], Scenario], ...]:
+        """The scenario held still (its scripted failovers left out), then each cluster failed over,
+        then, with several clusters, all of them: (clusters moved, scenario) pairs, in that order."""
+        still = self.replace(actions=())
+        names = tuple(c.name for c in self.clusters)
+        out: list[tuple[tuple[str, ...], Scenario]] = [((), still), *(((n,), still.failed_over(n)) for n in names)]
+        if len(names) > 1:
+            out.append((names, still.failed_over(*names)))
+        return tuple(out)
 
     def with_ptr(self, ip: str, name: str | None) -> Scenario:
         """Add or replace (or with None remove) the DNS PTR record of ``ip``."""
@@ -337,12 +181,8 @@ class Scenario:
 
     def to_dict(self) -> dict[str, object]:
         """The scenario in the data model of its TOML file (DESIGN.md); ``from_dict`` reads it back."""
-        from .toml import scenario_to_dict
-
         return scenario_to_dict(self)
 
     def to_toml(self) -> str:
         """The scenario as a TOML file that loads back to an equal scenario."""
-        from .toml import dumps
-
         return dumps(self.to_dict())

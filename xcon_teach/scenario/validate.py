@@ -1,5 +1,8 @@
 """Checks that make a :class:`~xcon_teach.scenario.model.Scenario` valid (DESIGN.md, bad input).
 
+The checks read the fields alone (:class:`~.elements.ScenarioFields`) and the key names of
+:data:`~.elements.KEYS`, so a key path in a message is the key the file wrote.
+
 One function, :func:`validate`, runs every check in file order and raises the first
 :class:`~xcon_teach.errors.ScenarioError`, whose key path points into the TOML file. It also
 returns the scenario's fields with every reference spelled as its target was defined, so names
@@ -12,14 +15,10 @@ import dataclasses
 import math
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from ..errors import ScenarioError
-from .model import BUILDS, Action, Cluster, Connector, Host, Message, Scenario, Server
+from .elements import BUILDS, Action, Cluster, Connector, Host, Message, Names, ScenarioFields, Server, toml_key
 from .names import fold, ip_problem, is_dotted_ip, name_problem
-
-if TYPE_CHECKING:
-    from .model import Names
 
 __all__ = ["MAX_OPEN_RETRIES_LIMIT", "MIN_OPEN_INTERVAL", "key_path", "sub_path", "validate"]
 
@@ -54,7 +53,7 @@ def sub_path(prefix: str, part: str | int) -> str:
 
 
 class _Checker:
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: ScenarioFields) -> None:
         self.s = scenario
         self.source = scenario.source
 
@@ -139,7 +138,7 @@ class _Checker:
         self.check_firewall(s.firewall.allow_sources)
         messages = self.check_messages(s.messages, servers, connectors)
         actions = self.check_actions(s.actions, clusters)
-        until = self.seconds(key_path("run", "until"), s.until)
+        until = self.seconds(key_path("run", toml_key("run", "until")), s.until)
         return {
             "org": org,
             "hosts": hosts,
@@ -332,14 +331,13 @@ class _Checker:
         out = []
         for i, m in enumerate(messages):
             at = self.seconds(key_path("messages", i, "at"), m.at)
-            sender = self.server_ref(key_path("messages", i, "from"), m.sender)
-            recipient = self.server_ref(key_path("messages", i, "to"), m.recipient)
+            sender = self.server_ref(key_path("messages", i, toml_key("messages", "sender")), m.sender)
+            to_path = key_path("messages", i, toml_key("messages", "recipient"))
+            recipient = self.server_ref(to_path, m.recipient)
             if sender == recipient:
-                raise self.fail(
-                    key_path("messages", i, "to"), "a message to its own server never crosses a connector", m.recipient
-                )
+                raise self.fail(to_path, "a message to its own server never crosses a connector", m.recipient)
             if (sender, recipient) not in self.routes:
-                raise self.fail(key_path("messages", i, "to"), f"{sender} has no connector to {recipient}", m.recipient)
+                raise self.fail(to_path, f"{sender} has no connector to {recipient}", m.recipient)
             out.append(Message(at=at, sender=sender, recipient=recipient))
         return tuple(out)
 
@@ -357,7 +355,7 @@ class _Checker:
         return tuple(out)
 
 
-def validate(scenario: Scenario) -> dict[str, object]:
+def validate(scenario: ScenarioFields) -> dict[str, object]:
     """Check ``scenario``; return its fields with references spelled canonically.
 
     Raises

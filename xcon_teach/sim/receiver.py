@@ -1,62 +1,37 @@
-"""The receiver's rule: does the MTA find a connector for the caller? (DOMAIN.md section 5)
+"""The receiver's rule: does the MTA find a connector for the caller, and does it accept? (DOMAIN.md section 5)
 
-The documented algorithm (Q189345, Q193380, Q197378) as a sequence of named stages. When an
-inbound association arrives on its TCP stack, the receiving MTA:
+The documented algorithm (Q189345, Q193380, Q197378) is :data:`STAGES`, a table that
+:func:`find_connector` runs top to bottom until a stage finds a connector. When an inbound
+association arrives on its TCP stack, the receiving MTA:
 
 1. ``address``: compares the caller's IP with the Address of every local IP-type connector;
    equal means found;
 2. ``event-address``: otherwise logs Event 9301 with the caller's IP as 8 hex digits;
-3. ``reverse-*``: reverse-resolves the caller's IP (HOSTS, DNS PTR, [MODEL] node status);
+3. ``reverse-*``: reverse-resolves the caller's IP (:data:`.resolve.REVERSE_SOURCES`: HOSTS,
+   DNS PTR, [MODEL] node status);
 4. ``names``: a name equal (any case) to the Address of a host-name connector means found;
 5. ``event-name``: otherwise logs a second 9301 with the first name in hex (the IP if no name was
    found) and refuses.
 
-Which events appear depends on the build (Q189345, Q234962): before 2354 (RTM, SP1) both; 2354
-to 2620 (SP2) none at all; 2621 and later (SP3, SP4) only the second.
+Which events appear depends on the build (:mod:`.builds`). :func:`decide` is the whole decision,
+accept or refuse, that the simulation and the live lab's MTA both call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from ..scenario import BUILDS, Connector
+from ..scenario import Connector, Server
 from ..scenario.names import fold
+from . import resolve
+from .builds import build_of, has
 from .eventlog import event_9301_text, hex_of_ip, hex_of_name, stack_dn
-from .resolve import REVERSE_SOURCES, reverse_lookup
-from .trace import Note, Outcome
+from .rules import Rule
+from .steps import Failure, Note, Outcome
 from .world import World
 
-__all__ = ["STAGES", "LookupResult", "StageResult", "find_connector", "logs_address_event", "logs_name_event"]
-
-STAGES = (
-    ("address", "DOC Q193380", "compare the caller's IP with the Address of every local IP-type connector: equal means found"),
-    ("event-address", "DOC Q189345", "builds before 2354 log Event 9301 with the caller's IP as 8 hex digits"),
-    *REVERSE_SOURCES,
-    (
-        "names",
-        "DOC Q189345",
-        "compare each name with the Address of every local host-name connector (any case): equal means found",
-    ),
-    (
-        "event-name",
-        "DOC Q189345",
-        "builds before 2354 and from 2621 log Event 9301 with the first name in hex (the IP if none); refuse",
-    ),
-)
-"""The receiver's stages in order, as (stage, basis, what it does): what a notebook shows."""
-
-_SILENT_FROM, _SECOND_ONLY_FROM = 2354, 2621
-
-
-def logs_address_event(build: str) -> bool:
-    """Builds before 2354 log the first, harmless 9301 (Q189345)."""
-    return BUILDS[build].number < _SILENT_FROM
-
-
-def logs_name_event(build: str) -> bool:
-    """Builds before 2354, and from 2621 on, log the second 9301; 2354 to 2620 log none."""
-    n = BUILDS[build].number
-    return n < _SILENT_FROM or n >= _SECOND_ONLY_FROM
+__all__ = ["STAGES", "Decision", "LookupResult", "StageResult", "decide", "find_connector"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,109 +52,188 @@ class LookupResult:
     found: Connector | None
 
 
+@dataclass(slots=True)
+class _Lookup:
+    """One connector lookup under way: what the stages read, and what they have found so far."""
+
+    world: World
+    receiver: str
+    caller: str
+    server: Server
+    local: list[Connector]
+    dn: str
+    out: list[StageResult] = field(default_factory=list)
+    names: tuple[str, ...] = ()
+    found: Connector | None = None
+
+    def add(self, stage: str, text: str, basis: str, **kw: object) -> None:
+        kind = "event" if stage.startswith("event") else "lookup"
+        self.out.append(StageResult(stage, Note(kind=kind, actor=self.receiver, text=text, basis=basis), **kw))  # type: ignore[arg-type]
+
+    def build(self) -> str:
+        b = build_of(self.server)
+        return f"{b.label} (build {b.number})"
+
+
 def _list(items: tuple[str, ...]) -> str:
     return ", ".join(items) if items else "none"
+
+
+def _compare_address(k: _Lookup) -> None:
+    by_ip = tuple(c.address for c in k.local if c.stack == "ip")
+    match = next((c for c in k.local if c.stack == "ip" and c.address == k.caller), None)
+    head = f"{k.receiver} compares the caller's address {k.caller} with its connectors' IP addresses ({_list(by_ip)})"
+    if match is not None:
+        k.add(
+            "address",
+            f"{head}: match, the connector to {match.remote}",
+            "DOC Q193380",
+            compared=by_ip,
+            outcome="found",
+            connector=match.label,
+        )
+        k.found = match
+    else:
+        k.add("address", f"{head}: no match", "DOC Q193380", compared=by_ip, outcome="not found")
+
+
+def _event_address(k: _Lookup) -> None:
+    if has("first event", k.server):
+        hexed = hex_of_ip(k.caller)
+        k.add(
+            "event-address",
+            f"{k.receiver} logs Event 9301: network address {hexed} = {k.caller}",
+            "DOC Q189345",
+            event=(hexed, event_9301_text(hexed, k.dn), k.caller),
+        )
+    else:
+        why = "logs no 9301 at all" if not has("second event", k.server) else "no longer logs this first 9301"
+        k.add("event-address", f"{k.receiver} runs {k.build()}, which {why}", "DOC Q189345")
+
+
+def _reverse(k: _Lookup) -> None:
+    names, asked = resolve.reverse_lookup(k.world, k.receiver, k.caller)
+    for stage, note in asked:
+        k.out.append(StageResult(stage, note, names=names if note is asked[-1][1] else ()))
+    k.names = names
+
+
+def _compare_names(k: _Lookup) -> None:
+    by_name = tuple(c.address for c in k.local if c.stack == "hostname")
+    match = next((c for n in k.names for c in k.local if c.stack == "hostname" and fold(c.address) == fold(n)), None)
+    head = f"{k.receiver} compares {_list(k.names) if k.names else 'no names'} with its connectors' host names ({_list(by_name)})"
+    if match is not None:
+        k.add(
+            "names",
+            f"{head}: match, the connector to {match.remote}",
+            "DOC Q189345",
+            compared=by_name,
+            names=k.names,
+            outcome="found",
+            connector=match.label,
+        )
+        k.found = match
+    else:
+        k.add("names", f"{head}: no match", "DOC Q189345", compared=by_name, names=k.names, outcome="not found")
+
+
+def _event_name(k: _Lookup) -> None:
+    if not has("second event", k.server):
+        text = f"{k.receiver} runs {k.build()}: builds 2354 to 2620 log no 9301, so this refusal leaves no trace"
+        k.add("event-name", text, "DOC Q189345", names=k.names, outcome="not found")
+        return
+    if k.names:
+        hexed, decoded, logged = hex_of_name(k.names[0]), repr(k.names[0]), k.names[0]
+    else:
+        hexed, decoded, logged = hex_of_ip(k.caller), k.caller, k.caller
+    k.add(
+        "event-name",
+        f"{k.receiver} logs Event 9301: network address {hexed} = {decoded}",
+        "DOC Q189345",
+        names=k.names,
+        outcome="not found",
+        event=(hexed, event_9301_text(hexed, k.dn), logged),
+    )
+
+
+Stage = Rule[Callable[[_Lookup], None]]
+
+STAGES: tuple[Stage, ...] = (
+    Rule(
+        "address",
+        "DOC Q193380",
+        "compare the caller's IP with the Address of every local IP-type connector: equal means found",
+        _compare_address,
+    ),
+    Rule(
+        "event-address", "DOC Q189345", "builds before 2354 log Event 9301 with the caller's IP as 8 hex digits", _event_address
+    ),
+    Rule("reverse", "DOC Q189345", "reverse-resolve the caller's IP", _reverse, rows=resolve.REVERSE_SOURCES),
+    Rule(
+        "names",
+        "DOC Q189345",
+        "compare each name with the Address of every local host-name connector (any case): equal means found",
+        _compare_names,
+    ),
+    Rule(
+        "event-name",
+        "DOC Q189345",
+        "builds before 2354 and from 2621 log Event 9301 with the first name in hex (the IP if none); refuse",
+        _event_name,
+    ),
+)
+"""The receiver's stages in order: run by :func:`find_connector` until one finds a connector."""
 
 
 def find_connector(world: World, receiver: str, caller: str) -> LookupResult:
     """Run the receiver's lookup for an association from ``caller`` (an IP)."""
     s = world.scenario
     server = s.server(receiver)
-    build = BUILDS[server.build]
-    local = [c for c in s.connectors if c.server == receiver]
-    dn = stack_dn(s.org, server.site, receiver)
-    out: list[StageResult] = []
-
-    def add(stage: str, text: str, basis: str, **kw: object) -> None:
-        kind = "event" if stage.startswith("event") else "lookup"
-        out.append(StageResult(stage, Note(kind=kind, actor=receiver, text=text, basis=basis), **kw))  # type: ignore[arg-type]
-
-    # 1. the caller's address against every IP-type connector
-    by_ip = tuple(c.address for c in local if c.stack == "ip")
-    match = next((c for c in local if c.stack == "ip" and c.address == caller), None)
-    if match is not None:
-        add(
-            "address",
-            f"{receiver} compares the caller's address {caller} with its connectors' IP addresses ({_list(by_ip)}): "
-            f"match, the connector to {match.remote}",
-            "DOC Q193380",
-            compared=by_ip,
-            outcome="found",
-            connector=match.label,
-        )
-        return LookupResult(tuple(out), match)
-    add(
-        "address",
-        f"{receiver} compares the caller's address {caller} with its connectors' IP addresses ({_list(by_ip)}): no match",
-        "DOC Q193380",
-        compared=by_ip,
-        outcome="not found",
+    k = _Lookup(
+        world, receiver, caller, server, [c for c in s.connectors if c.server == receiver], stack_dn(s.org, server.site, receiver)
     )
+    for stage in STAGES:
+        stage.run(k)
+        if k.found is not None:
+            break
+    return LookupResult(tuple(k.out), k.found)
 
-    # 2. the first, harmless event
-    if logs_address_event(server.build):
-        hexed = hex_of_ip(caller)
-        add(
-            "event-address",
-            f"{receiver} logs Event 9301: network address {hexed} = {caller}",
-            "DOC Q189345",
-            event=(hexed, event_9301_text(hexed, dn), caller),
-        )
-    else:
-        why = "logs no 9301 at all" if not logs_name_event(server.build) else "no longer logs this first 9301"
-        add("event-address", f"{receiver} runs {build.label} (build {build.number}), which {why}", "DOC Q189345")
 
-    # 3. reverse lookup of the caller's address
-    names, asked = reverse_lookup(world, receiver, caller)
-    for stage, note in asked:
-        out.append(StageResult(stage, note, names=names if note is asked[-1][1] else ()))
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a receiving MTA does with an inbound association: the lookup, and accept or refuse."""
 
-    # 4. the names against every host-name connector
-    by_name = tuple(c.address for c in local if c.stack == "hostname")
-    match = next((c for n in names for c in local if c.stack == "hostname" and fold(c.address) == fold(n)), None)
-    shown = _list(names) if names else "no names"
-    if match is not None:
-        add(
-            "names",
-            f"{receiver} compares {shown} with its connectors' host names ({_list(by_name)}): "
-            f"match, the connector to {match.remote}",
-            "DOC Q189345",
-            compared=by_name,
-            names=names,
-            outcome="found",
-            connector=match.label,
-        )
-        return LookupResult(tuple(out), match)
-    add(
-        "names",
-        f"{receiver} compares {shown} with its connectors' host names ({_list(by_name)}): no match",
-        "DOC Q189345",
-        compared=by_name,
-        names=names,
-        outcome="not found",
-    )
+    receiver: str
+    lookup: LookupResult
+    accepted: bool
+    failure: Failure | None
+    """``no connector``, or ``wrong MTA`` when it found one but is not the MTA the caller wanted."""
+    wanted: str
+    """The MTA the caller asked for."""
 
-    # 5. the second event, and the refusal that follows
-    if logs_name_event(server.build):
-        if names:
-            hexed, decoded, logged = hex_of_name(names[0]), repr(names[0]), names[0]
-        else:
-            hexed, decoded, logged = hex_of_ip(caller), caller, caller
-        add(
-            "event-name",
-            f"{receiver} logs Event 9301: network address {hexed} = {decoded}",
-            "DOC Q189345",
-            names=names,
-            outcome="not found",
-            event=(hexed, event_9301_text(hexed, dn), logged),
-        )
-    else:
-        add(
-            "event-name",
-            f"{receiver} runs {build.label} (build {build.number}): builds 2354 to 2620 log no 9301, "
-            "so this refusal leaves no trace",
-            "DOC Q189345",
-            names=names,
-            outcome="not found",
-        )
-    return LookupResult(tuple(out), None)
+    def note(self, sender: str, carrying: str) -> Note:
+        """The step that announces the decision; ``carrying`` names the messages that would transfer."""
+        found = self.lookup.found
+        if self.accepted:
+            assert found is not None
+            text = f"{self.receiver} accepts the association (connector to {found.remote} found): {carrying} will transfer"
+            return Note(kind="accept", actor=self.receiver, text=text, basis="DOC Q189345")
+        if self.failure == "wrong MTA":
+            text = (
+                f"{self.receiver} found a connector, but it is not {self.wanted}: wrong remote MTA, so it refuses the association"
+            )
+            return Note(kind="refuse", actor=self.receiver, text=text, basis="MODEL")
+        text = f"{self.receiver} refuses the association; {sender}, the sender, logs nothing"
+        return Note(kind="refuse", actor=self.receiver, text=text, basis="DOC Q189345")
+
+
+def decide(world: World, receiver: str, caller: str, wanted: str) -> Decision:
+    """Accept or refuse an association from ``caller`` (an IP) that asks for the MTA ``wanted``.
+
+    The receiver accepts when its lookup finds a connector and it is the MTA the caller wants (a
+    caller that reached another MTA is refused: wrong remote MTA, DOMAIN.md section 9).
+    """
+    lookup = find_connector(world, receiver, caller)
+    accepted = lookup.found is not None and fold(wanted) == fold(receiver)
+    failure: Failure | None = None if accepted else ("wrong MTA" if lookup.found is not None else "no connector")
+    return Decision(receiver, lookup, accepted, failure, wanted)

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from ..scenario import Scenario
 from .engine import ACTION, ATTEMPT, DELIVER, SUBMIT, Engine
 from .eventlog import Event
-from .receiver import find_connector
+from .network import reach
+from .receiver import decide
 from .resolve import destination
 from .sender import choose_source
-from .trace import Connection, Lookup, MessageOutcome, Note, Status, Step, Trace, clock
+from .steps import Connection, Lookup, Note, Step, clock
+from .trace import MessageOutcome, Status, Trace
 from .world import World
 
 __all__ = ["simulate"]
@@ -191,7 +193,9 @@ class _Run:
         world = self.world
         number = self.attempts[msgs[0]]
         limit = 1 + conn.max_open_retries
+        self.serial += 1
         cx = Connection(
+            serial=self.serial,
             connector=conn.label,
             sender=conn.server,
             remote=conn.remote,
@@ -199,71 +203,50 @@ class _Run:
             max_attempts=limit,
             from_host=world.mta_host(conn.server),
             claimed=world.claimed(conn.server),
+            messages=tuple(self.ids[m] for m in msgs),
         )
         text = f"{conn.server} opens an association to {conn.remote} for {self._list(msgs)} (attempt {number} of at most {limit})"
         self.emit(t, Note(kind="attempt", actor=conn.server, text=text, basis="MODEL"), cx)
 
         res = destination(world, conn)
-        cx = dataclasses.replace(cx, destination=res.ip, phase="connecting" if res.ip else "failed")
-        self.emit(t, res.note, cx)
         if res.ip is None:
+            cx = dataclasses.replace(cx, phase="failed", failure="unresolved")
+            self.emit(t, res.note, cx)
             return self.fail(t, c, msgs, cx)
+        cx = dataclasses.replace(cx, destination=res.ip, phase="connecting")
+        self.emit(t, res.note, cx)
 
         source = choose_source(world, conn)
-        cx = dataclasses.replace(cx, wire=source.address, phase="connecting" if source.address else "failed")
+        wire = source.address
+        if wire is None:
+            cx = dataclasses.replace(cx, phase="failed", failure="bind failed")
+        else:
+            cx = dataclasses.replace(cx, wire=wire)
         for note in source.notes:
             self.emit(t, note, cx)
-        wire = source.address
         if wire is None:
             return self.fail(t, c, msgs, cx)
         for m in msgs:
             self.wire[m] = wire
 
-        allowed = self.s.firewall.allow_sources
-        if allowed is not None:
-            if wire in allowed:
-                self.emit(
-                    t,
-                    Note(
-                        kind="firewall",
-                        actor="FIREWALL",
-                        text=f"The firewall admits {wire} to TCP port 102: it is on the allow list",
-                        basis="MODEL",
-                    ),
-                    cx,
-                )
-            else:
-                listed = ", ".join(allowed) if allowed else "nothing"
-                cx = dataclasses.replace(cx, phase="failed")
-                text = f"The firewall drops {wire} -> {res.ip} port 102: only {listed} may pass; no MTA sees this attempt"
-                self.emit(t, Note(kind="firewall", actor="FIREWALL", text=text, basis="MODEL"), cx)
-                return self.fail(t, c, msgs, cx)
-
-        to_host = world.owner(res.ip)
-        receiver = world.mta_on(to_host) if to_host else None
-        cx = dataclasses.replace(cx, to_host=to_host, receiver=receiver)
-        if to_host is None:
-            cx = dataclasses.replace(cx, phase="failed")
-            text = f"{conn.server} connects from {wire} to {res.ip} port 102: no host holds {res.ip}, so the connection times out"
-            self.emit(t, Note(kind="connect", actor=conn.server, text=text, basis="MODEL"), cx)
+        way = reach(world, conn, wire, res.ip)
+        if way.firewall is not None:
+            if way.failure == "firewall":
+                cx = dataclasses.replace(cx, phase="failed", failure="firewall")
+            self.emit(t, way.firewall, cx)
+        if way.connect is None:
             return self.fail(t, c, msgs, cx)
-        if receiver is None:
-            cx = dataclasses.replace(cx, phase="failed")
-            cluster = world.scenario.cluster_of_node(to_host)
-            if cluster is not None and world.active[cluster.name] != to_host:
-                why = f"{to_host} is the passive node of {cluster.name} and runs no MTA"
-            else:
-                why = f"no Exchange server runs on {to_host}"
-            text = f"{conn.server} connects from {wire} to {res.ip} port 102: {why}, so the connection is refused"
-            self.emit(t, Note(kind="connect", actor=conn.server, text=text, basis="MODEL"), cx)
+        cx = dataclasses.replace(cx, to_host=way.to_host, receiver=way.receiver)
+        if way.receiver is None:
+            cx = dataclasses.replace(cx, phase="failed", failure=way.failure)
+            self.emit(t, way.connect, cx)
             return self.fail(t, c, msgs, cx)
+        receiver = way.receiver
 
         for m in msgs:
             self.presented[m] = wire
         cx = dataclasses.replace(cx, phase="connected")
-        where = "" if to_host == self.s.server(receiver).host else f" on {to_host}"
-        text = f"{conn.server} connects from {wire} to {res.ip}, TCP port 102 (RFC 1006): {receiver}'s MTA{where} answers"
-        self.emit(t, Note(kind="connect", actor=conn.server, text=text, basis="DOC Q176466"), cx)
+        self.emit(t, way.connect, cx)
         if wire == cx.claimed:
             text = f"{receiver} takes the TCP source address as the caller's network address: {wire}, the address {conn.server} is known by"
         else:
@@ -274,12 +257,12 @@ class _Run:
         self.emit(t, Note(kind="caller", actor=receiver, text=text, basis="MODEL"), cx)
 
         cx = dataclasses.replace(cx, phase="lookup")
-        result = find_connector(world, receiver, wire)
+        decision = decide(world, receiver, wire, conn.remote)
         names: tuple[str, ...] = ()
         outcome = None
         connector = None
         lookup = None
-        for stage in result.stages:
+        for stage in decision.lookup.stages:
             names = stage.names or names
             outcome = stage.outcome or outcome
             connector = stage.connector or connector
@@ -299,23 +282,15 @@ class _Run:
                 self.event_log.extend(events)
             self.emit(t, stage.note, cx, lookup, events)
 
-        if result.found is not None and receiver == conn.remote:
+        verdict = decision.note(conn.server, self._list(msgs))
+        if decision.accepted:
             cx = dataclasses.replace(cx, phase="accepted")
-            text = (
-                f"{receiver} accepts the association (connector to {result.found.remote} found): {self._list(msgs)} will transfer"
-            )
-            self.emit(t, Note(kind="accept", actor=receiver, text=text, basis="DOC Q189345"), cx, lookup)
-            self.serial += 1
-            self.assoc[c] = _Association(self.serial, dataclasses.replace(cx, phase="open"), receiver, msgs)
-            self.engine.schedule(t + OPEN_SECONDS + TRANSFER_SECONDS, DELIVER, c, ("deliver", c, self.serial))
+            self.emit(t, verdict, cx, lookup)
+            self.assoc[c] = _Association(cx.serial, dataclasses.replace(cx, phase="open"), receiver, msgs)
+            self.engine.schedule(t + OPEN_SECONDS + TRANSFER_SECONDS, DELIVER, c, ("deliver", c, cx.serial))
             return None
-        cx = dataclasses.replace(cx, phase="refused")
-        if result.found is not None:
-            text = f"{receiver} found a connector, but it is not {conn.remote}: wrong remote MTA, so it refuses the association"
-            self.emit(t, Note(kind="refuse", actor=receiver, text=text, basis="MODEL"), cx, lookup)
-        else:
-            text = f"{receiver} refuses the association; {conn.server}, the sender, logs nothing"
-            self.emit(t, Note(kind="refuse", actor=receiver, text=text, basis="DOC Q189345"), cx, lookup)
+        cx = dataclasses.replace(cx, phase="refused", failure=decision.failure)
+        self.emit(t, verdict, cx, lookup)
         return self.fail(t, c, msgs, cx)
 
     def fail(self, t: float, c: int, msgs: list[int], cx: Connection) -> None:

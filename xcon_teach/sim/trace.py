@@ -1,147 +1,26 @@
-"""The trace: immutable :class:`Step` records, and what a run ended with.
+"""The trace: what ``simulate`` returns, the steps of a run and what each message ended as.
 
-A step says what happened (``kind``, ``actor``, one line of ``text``), on what authority
-(``basis``: ``DOC Qnnnnnn`` for a Knowledge Base article, ``MODEL`` for our own assumption), and
-carries the state a picture needs (who owns each virtual IP, the connection in flight, the lookup
-stage, the queues, the events just logged), so drawing never re-derives a rule.
+Its records are in :mod:`.steps`; :meth:`Trace.attempts` groups the steps into connection
+attempts (:mod:`.attempts`), the view every reader of "one attempt" uses.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from ..text import columns
+from .attempts import Attempt, group_attempts
 from .eventlog import Event
+from .steps import Step, clock
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
 
-__all__ = ["Connection", "Lookup", "MessageOutcome", "Note", "Step", "Trace", "basis_label", "clock"]
+__all__ = ["MessageOutcome", "Status", "Trace"]
 
-BASIS = re.compile(r"DOC Q\d{6}|MODEL")
-
-Outcome = Literal["found", "not found"]
-Phase = Literal["resolving", "connecting", "connected", "lookup", "accepted", "refused", "failed", "open", "dropped", "done"]
 Status = Literal["delivered", "queued", "ndr"]
-
-
-def clock(seconds: float) -> str:
-    """Simulated time as ``HH:MM:SS`` (hours run past 24), with tenths only when needed.
-
-    >>> clock(0), clock(86400), clock(2.5)
-    ('00:00:00', '24:00:00', '00:00:02.5')
-    """
-    whole = int(seconds)
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    frac = seconds - whole
-    tail = f"{frac:.1f}"[1:] if round(frac, 1) not in (0.0, 1.0) else ""
-    return f"{h:02d}:{m:02d}:{s:02d}{tail}"
-
-
-def basis_label(basis: str) -> str:
-    """How a basis reads to a learner.
-
-    >>> basis_label("DOC Q169113"), basis_label("MODEL")
-    ('documented (KB Q169113)', 'model assumption')
-    """
-    return "model assumption" if basis == "MODEL" else f"documented (KB {basis.removeprefix('DOC ')})"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Note:
-    """One application of one rule, before it is placed in time: what a rule module returns."""
-
-    kind: str
-    actor: str
-    text: str
-    basis: str
-
-    def __post_init__(self) -> None:
-        if not BASIS.fullmatch(self.basis):
-            raise ValueError(f"basis must be 'DOC Qnnnnnn' or 'MODEL', got {self.basis!r}")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Connection:
-    """An association attempt or an open association, as far as it has got."""
-
-    connector: str
-    """The sender's connector, as ``SENDER->REMOTE``."""
-    sender: str
-    remote: str
-    attempt: int
-    """Which attempt on this connector this is (1 for the first)."""
-    max_attempts: int
-    """1 + the connector's max open retries."""
-    from_host: str
-    """The host whose card the connection leaves from (the active node for a cluster)."""
-    claimed: str
-    """The address Exchange Administrator knows the sender by (the virtual IP on a cluster)."""
-    wire: str | None = None
-    """The source address the socket really carried; None before it is chosen or if bind failed."""
-    destination: str | None = None
-    """The IP connected to; None while a name is being resolved or if it did not resolve."""
-    to_host: str | None = None
-    """The host that holds ``destination`` now, or None."""
-    receiver: str | None = None
-    """The server whose MTA answered, or None."""
-    phase: Phase = "resolving"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Lookup:
-    """Where the receiver is in its connector lookup (DOMAIN.md section 5)."""
-
-    receiver: str
-    caller: str
-    """The caller's IP (the TCP source address)."""
-    stage: str
-    """A stage name from ``xcon_teach.sim.receiver.STAGES``."""
-    compared: tuple[str, ...] = ()
-    """The connector addresses the caller was compared with at this stage."""
-    names: tuple[str, ...] = ()
-    """Names the reverse lookup has found so far."""
-    outcome: Outcome | None = None
-    """Set at comparing stages, and carried on once the lookup has decided."""
-    connector: str | None = None
-    """The connector that was found."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Step:
-    """One step of a trace."""
-
-    time: float
-    actor: str
-    kind: str
-    text: str
-    basis: str
-    active: tuple[tuple[str, str], ...] = ()
-    """(cluster, active node) for every cluster: who owns each virtual IP now."""
-    queues: tuple[tuple[str, int], ...] = ()
-    """(connector label, messages waiting) for every connector, in file order."""
-    connection: Connection | None = None
-    lookup: Lookup | None = None
-    events: tuple[Event, ...] = ()
-    """Events logged at this step."""
-    message: str | None = None
-    """The message this step is about (submit, deliver, NDR), by id."""
-    next_attempt: float | None = None
-    """On a retry step: when the connector tries again."""
-
-    @property
-    def basis_label(self) -> str:
-        return basis_label(self.basis)
-
-    def line(self) -> str:
-        """The step as one line of the transcript."""
-        return f"{clock(self.time)}  {self.actor:<8} {self.kind:<10} {self.text}  [{self.basis}]"
-
-    def to_dict(self) -> dict[str, object]:
-        return {"time": self.time, "kind": self.kind, "actor": self.actor, "text": self.text, "basis": self.basis}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,9 +60,33 @@ class Trace:
     steps: tuple[Step, ...]
     messages: tuple[MessageOutcome, ...]
     event_log: tuple[Event, ...]
+    _attempts: tuple[Attempt, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.steps)
+
+    def attempts(self, connector: str | None = None) -> tuple[Attempt, ...]:
+        """Every connection attempt of the run, in order (only ``connector``'s, ``SENDER->REMOTE``, if given).
+
+        >>> from xcon_teach import load_scenario, simulate
+        >>> first = simulate(load_scenario("kb-q169113"), until=0).attempts("EXCLUS->EXA")[0]
+        >>> first.outcome, first.failure, first.presented, first.messages
+        ('refused', 'no connector', '10.0.1.11', ('m1',))
+        """
+        if self._attempts is None:
+            object.__setattr__(self, "_attempts", group_attempts(self.steps))
+        assert self._attempts is not None
+        if connector is None:
+            return self._attempts
+        return tuple(a for a in self._attempts if a.connector == connector)
+
+    def first_attempt(self, message: str) -> Attempt | None:
+        """The first attempt that carried ``message`` (an id), or None if it was never tried."""
+        return next((a for a in self.attempts() if message in a.messages), None)
+
+    def steps_of(self, attempt: Attempt) -> tuple[Step, ...]:
+        """The steps of one attempt, in order."""
+        return tuple(self.steps[i] for i in attempt.steps)
 
     def message(self, id: str) -> MessageOutcome:
         for m in self.messages:
@@ -228,5 +131,4 @@ class Trace:
                     m.presented_address or "-",
                 )
             )
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+        return columns(rows)

@@ -30,6 +30,15 @@ class World:
     def initial(cls, scenario: Scenario) -> World:
         return cls(scenario, {c.name: c.active for c in scenario.clusters})
 
+    @classmethod
+    def at(cls, scenario: Scenario, t: float) -> World:
+        """The world at time ``t`` of a run: every scripted failover at or before ``t`` has happened."""
+        world = cls.initial(scenario)
+        for a in sorted(scenario.actions, key=lambda a: a.at):
+            if a.at <= t:
+                world = world.failed_over(a.failover)
+        return world
+
     def __post_init__(self) -> None:
         s = self.scenario
         addresses = {h.name: h.addresses for h in s.hosts}

@@ -1,0 +1,217 @@
+"""One attempt's lines of the transcript, the way every lesson prints them (notebooks 01 to 06).
+
+All of these read :meth:`xcon_teach.Trace.attempts`: an attempt is picked on its connector by
+when it starts (``at``) or by its place among the connector's attempts (``nth``), never by its
+attempt number, which starts again at 1 whenever the connector's queue empties. Pure: no I/O, no
+matplotlib, no ipywidgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from ..errors import UsageError
+from ..scenario import Scenario
+from ..scenario.names import fold
+from ..sim import Attempt, Step, Trace, clock
+
+__all__ = ["attempt_lines", "attempt_steps", "find_attempt", "first_failure_lines", "lines", "lookup_lines"]
+
+
+def lines(steps: Sequence[Step]) -> str:
+    """Steps as transcript lines, one a step, each ending in a newline."""
+    return "".join(s.line() + "\n" for s in steps)
+
+
+def connector_label(scenario: Scenario, connector: str) -> str:
+    """The connector's label as the scenario spells it (``"exclus->exa"`` -> ``"EXCLUS->EXA"``)."""
+    server, _, remote = connector.partition("->")
+    try:
+        return scenario.connector(server, remote or None).label
+    except KeyError as exc:
+        raise UsageError(f"connector: {exc.args[0]} (got {connector!r})") from None
+
+
+def find_attempt(trace: Trace, connector: str, *, at: float = 0.0, nth: int | None = None) -> Attempt:
+    """An attempt on ``connector``: the ``nth`` (from 1) if given, else the first that starts at or after ``at``.
+
+    Raises
+    ------
+    UsageError
+        If the scenario has no such connector, or the connector makes no such attempt.
+    """
+    label = connector_label(trace.scenario, connector)
+    mine = trace.attempts(label)
+    if nth is not None:
+        if not 1 <= nth <= len(mine):
+            raise UsageError(f"nth: {label} makes {len(mine)} attempts in this run (got {nth!r})")
+        return mine[nth - 1]
+    found = next((a for a in mine if a.time >= at), None)
+    if found is None:
+        raise UsageError(f"at: {label} makes no attempt at or after {clock(at)} in this run (got {at!r})")
+    return found
+
+
+def attempt_steps(trace: Trace, connector: str, *, at: float = 0.0, nth: int | None = None) -> tuple[Step, ...]:
+    """The steps of one association attempt (see :func:`find_attempt`), both sides' steps included.
+
+    Parameters
+    ----------
+    trace
+        A run of :func:`xcon_teach.simulate`.
+    connector
+        The connector as ``"SENDER->REMOTE"``, or just ``"SENDER"`` when it owns one connector
+        (names in any case).
+    at
+        Simulated seconds; the attempt chosen is the first one that starts at this time or later.
+    nth
+        Instead of ``at``: the attempt's place among the connector's attempts, from 1.
+
+    Returns
+    -------
+    tuple of Step
+        From the ``attempt`` step to the step that ends the attempt (accept and deliveries, or a
+        refusal or failure and the retry or NDR that follows).
+
+    Raises
+    ------
+    UsageError
+        If the scenario has no such connector, or the connector makes no such attempt.
+
+    Examples
+    --------
+    >>> from xcon_teach import load_scenario, simulate
+    >>> trace = simulate(load_scenario("workaround"))
+    >>> [s.kind for s in attempt_steps(trace, "EXA->EXCLUS", at=3600)][:4]
+    ['attempt', 'resolve', 'present', 'connect']
+    >>> attempt_steps(trace, "EXA->EXCLUS", at=3600)[0].time
+    3600.0
+    """
+    return trace.steps_of(find_attempt(trace, connector, at=at, nth=nth))
+
+
+def attempt_lines(
+    trace: Trace,
+    connector: str,
+    *,
+    at: float = 0.0,
+    nth: int | None = None,
+    kinds: Collection[str] | None = None,
+    actor: str | None = None,
+) -> str:
+    """The transcript lines of one attempt (see :func:`attempt_steps`), optionally only some of them.
+
+    Parameters
+    ----------
+    trace, connector, at, nth
+        As for :func:`attempt_steps`.
+    kinds
+        Keep only steps of these kinds (``"present"``, ``"connect"``, ``"reverse"``, ``"refuse"``...);
+        None keeps every step.
+    actor
+        Keep only the steps this server (or ``"FIREWALL"``) took, in any case; None keeps everyone's.
+
+    Returns
+    -------
+    str
+        One line a step, as in ``xcon-teach run``.
+
+    Examples
+    --------
+    >>> from xcon_teach import load_scenario, simulate
+    >>> trace = simulate(load_scenario("override"))
+    >>> print(attempt_lines(trace, "EXCLUS", at=3600, kinds={"present"}), end="")
+    01:00:00  EXCLUS   present    EXCLUS binds its Stack IP Address Override 10.0.1.20 before connecting, so it presents 10.0.1.20  [DOC Q197378]
+    >>> kb = simulate(load_scenario("kb-q169113"), until=0)
+    >>> print(attempt_lines(kb, "EXCLUS->EXA", actor="EXCLUS"), end="")  # doctest: +ELLIPSIS
+    00:00:00  EXCLUS   attempt    EXCLUS opens an association to EXA for m1 (attempt 1 of at most 145)  [MODEL]
+    00:00:00  EXCLUS   resolve    ...
+    00:00:00  EXCLUS   present    ...
+    00:00:00  EXCLUS   connect    ...
+    00:00:00  EXCLUS   retry      EXCLUS will try again in 600 s (open interval), at 00:10:00: retry 1 of 144  [DOC Q234157]
+    """
+    wanted = None if kinds is None else {fold(k) for k in kinds}
+    return lines(
+        [
+            s
+            for s in attempt_steps(trace, connector, at=at, nth=nth)
+            if (wanted is None or fold(s.kind) in wanted) and (actor is None or fold(s.actor) == fold(actor))
+        ]
+    )
+
+
+def lookup_lines(trace: Trace, connector: str, *, at: float = 0.0) -> str:
+    """The receiver's connector lookup during one attempt, stage by stage, and its verdict.
+
+    These are the steps of :func:`attempt_steps` that carry a lookup stage: the address
+    comparison, the first Event 9301, each reverse-lookup source asked, the name comparison, the
+    second Event 9301, and the accept or refuse that ends it.
+
+    Parameters
+    ----------
+    trace
+        A run of :func:`xcon_teach.simulate`.
+    connector
+        The *sender's* connector, ``"SENDER->REMOTE"`` (or ``"SENDER"``).
+    at
+        The attempt is the first on the connector that starts at or after ``at`` seconds.
+
+    Returns
+    -------
+    str
+        One line a step; empty if the attempt never reached a receiving MTA (a firewall drop,
+        nobody listening, a name that did not resolve, a failed bind).
+
+    Examples
+    --------
+    >>> from xcon_teach import load_scenario, simulate
+    >>> print(lookup_lines(simulate(load_scenario("baseline")), "EXB->EXA"), end="")  # doctest: +NORMALIZE_WHITESPACE
+    00:00:00  EXA      lookup     EXA compares the caller's address 10.0.1.10 with its connectors' IP addresses (10.0.1.10):
+    match, the connector to EXB  [DOC Q193380]
+    00:00:00  EXA      accept     EXA accepts the association (connector to EXB found): m1 will transfer  [DOC Q189345]
+    """
+    return lines([s for s in attempt_steps(trace, connector, at=at) if s.lookup is not None])
+
+
+def first_failure_lines(trace: Trace, *, kinds: Collection[str] | None = None) -> str:
+    """The transcript lines of the first attempt in the run that ended without mail.
+
+    An attempt ends without mail when the receiver refuses it, the firewall drops it, nobody
+    listens at the destination, the name does not resolve, the override cannot be bound, or a
+    failover drops the association.
+
+    Parameters
+    ----------
+    trace
+        A run of :func:`xcon_teach.simulate`.
+    kinds
+        Keep only steps of these kinds; None keeps every step.
+
+    Returns
+    -------
+    str
+        One line a step; empty if every attempt succeeded.
+
+    Examples
+    --------
+    >>> from xcon_teach import load_scenario, simulate
+    >>> print(first_failure_lines(simulate(load_scenario("firewall")), kinds={"present", "firewall"}), end="")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    00:00:00  EXCLUS   present    EXCLUS's socket is unbound (INADDR_ANY): NT picks NODE1's primary address 10.0.1.11,
+    not the virtual IP 10.0.1.20  [DOC Q169113]
+    00:00:00  FIREWALL firewall   The firewall drops 10.0.1.11 -> 10.0.0.10 port 102: only 10.0.1.20, 10.0.0.10 may pass;
+    no MTA sees this attempt  [MODEL]
+    >>> first_failure_lines(simulate(load_scenario("baseline")))
+    ''
+    """
+    failed = [a for a in trace.attempts() if a.outcome != "accepted" or a.dropped]
+    if not failed:
+        return ""
+    # The first to fail, by the step where it failed: a dropped association fails at its drop.
+    first = min(failed, key=lambda a: a.decided if a.outcome != "accepted" else _drop(trace, a))
+    wanted = None if kinds is None else {fold(k) for k in kinds}
+    return lines([s for s in trace.steps_of(first) if wanted is None or fold(s.kind) in wanted])
+
+
+def _drop(trace: Trace, attempt: Attempt) -> int:
+    return next(i for i in attempt.steps if trace.steps[i].kind == "drop")
