@@ -188,29 +188,28 @@ def route(trace: Trace, sender: str, recipient: str) -> MessageOutcome:
 
 
 def of(trace: Trace, connector: str, kind: str | None = None) -> list[Step]:
-    """Steps about an attempt on ``connector`` (optionally of one kind)."""
-    return [
-        st
-        for st in trace.steps
-        if st.connection is not None and st.connection.connector == connector and (kind is None or st.kind == kind)
-    ]
+    """Steps of every attempt on ``connector`` (optionally of one kind)."""
+    return [st for a in trace.attempts(connector) for st in trace.steps_of(a) if kind is None or st.kind == kind]
 
 
 def attempt_times(trace: Trace, connector: str) -> list[float]:
-    return [st.time for st in of(trace, connector, "attempt")]
+    return [a.time for a in trace.attempts(connector)]
+
+
+def nth(trace: Trace, connector: str, attempt: int = 1) -> list[Step]:
+    """The steps of the connector's ``attempt``-th attempt (from 1, in the order they were made)."""
+    return list(trace.steps_of(trace.attempts(connector)[attempt - 1]))
 
 
 def present(trace: Trace, connector: str, attempt: int = 1) -> list[Step]:
     """The sender's source-address steps of one attempt."""
-    return [st for st in of(trace, connector, "present") if st.connection is not None and st.connection.attempt == attempt]
+    return [st for st in nth(trace, connector, attempt) if st.kind == "present"]
 
 
 def wire(trace: Trace, connector: str, attempt: int = 1) -> str | None:
     """The source address the sender chose for one attempt (None: the bind failed)."""
-    steps = present(trace, connector, attempt)
-    assert steps, f"no source-address step for attempt {attempt} on {connector}"
-    assert steps[-1].connection is not None
-    return steps[-1].connection.wire
+    assert present(trace, connector, attempt), f"no source-address step for attempt {attempt} on {connector}"
+    return trace.attempts(connector)[attempt - 1].wire
 
 
 def lookups(trace: Trace, connector: str, attempt: int = 1) -> list[Lookup]:
@@ -220,14 +219,7 @@ def lookups(trace: Trace, connector: str, attempt: int = 1) -> list[Lookup]:
 
 def lookup_steps(trace: Trace, connector: str, attempt: int = 1) -> list[Step]:
     """The receiver's lookup-stage steps for one attempt (the accept/refuse steps only repeat the last stage)."""
-    return [
-        st
-        for st in of(trace, connector)
-        if st.lookup is not None
-        and st.connection is not None
-        and st.connection.attempt == attempt
-        and st.kind not in ("accept", "refuse")
-    ]
+    return [st for st in nth(trace, connector, attempt) if st.lookup is not None and st.kind not in ("accept", "refuse")]
 
 
 def stage(trace: Trace, connector: str, name: str, attempt: int = 1) -> Lookup:
@@ -249,13 +241,11 @@ def hexes(trace: Trace, at: float | None = None, server: str | None = None) -> l
 
 
 def kinds(trace: Trace, connector: str, attempt: int = 1) -> list[str]:
-    return [st.kind for st in of(trace, connector) if st.connection is not None and st.connection.attempt == attempt]
+    return [st.kind for st in nth(trace, connector, attempt)]
 
 
 def final_phase(trace: Trace, connector: str, attempt: int = 1) -> str:
-    steps = [st for st in of(trace, connector) if st.connection is not None and st.connection.attempt == attempt]
-    assert steps[-1].connection is not None
-    return steps[-1].connection.phase
+    return nth(trace, connector, attempt)[-1].connection.phase  # type: ignore[union-attr]
 
 
 # === Section 4: the sender's source address ====================================================
@@ -430,9 +420,8 @@ def test_source_rule_is_the_same_for_ip_and_hostname_stacks(
 
 
 def destination(trace: Trace, connector: str, attempt: int = 1) -> str | None:
-    steps = [st for st in of(trace, connector, "resolve") if st.connection is not None and st.connection.attempt == attempt]
-    assert len(steps) == 1
-    return steps[0].connection.destination  # type: ignore[union-attr]
+    assert [st.kind for st in nth(trace, connector, attempt)].count("resolve") == 1
+    return trace.attempts(connector)[attempt - 1].connection.destination
 
 
 def resolve_basis(trace: Trace, connector: str) -> str:
@@ -1044,7 +1033,7 @@ def test_a_failover_drop_never_leads_past_the_last_allowed_attempt() -> None:
     s = only_in(reference().with_retries("EXA", max_open_retries=0).with_address("EXA", NODE1_IP))
     trace = simulate(with_failovers(s, 1))
     assert route(trace, "EXA", "EXCLUS").attempts <= 1
-    assert all(st.connection.attempt <= st.connection.max_attempts for st in of(trace, IN))  # type: ignore[union-attr]
+    assert all(a.number <= 1 for a in trace.attempts())
 
 
 def test_failover_during_an_association_keeps_delivered_and_requeues_the_rest() -> None:

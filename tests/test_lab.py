@@ -106,8 +106,12 @@ def test_bad_input_shows_a_message_and_changes_nothing(lab: Lab, key: str, value
     assert message in lab._field_errors[key].value
     assert "Traceback" not in lab.status.value and "kept its last good settings" in lab.status.value
     # a good value afterwards clears the message and applies
-    lab.controls[key].value = "10.0.1.20"
+    lab.controls[key].value = "10.0.1.21"
     assert lab._field_errors[key].value == "" and lab.scenario is not scenario
+    # and typing back what the scenario holds clears the message without a re-run
+    lab.controls[key].value = "10.0.1.300"
+    lab.controls[key].value = "10.0.1.21"
+    assert lab._field_errors[key].value == "" and lab.status.value == ""
 
 
 def test_host_name_with_spaces_is_refused(lab: Lab) -> None:

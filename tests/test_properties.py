@@ -115,3 +115,23 @@ def test_json_is_valid_and_matches_to_dict(data: dict[str, Any], until: float) -
     trace = simulate(scenario_from_dict(data), until=until)
     assert json.loads(trace.to_json()) == trace.to_dict()
     assert list(trace.to_dict()) == ["title", "messages", "event_log", "steps"]
+
+
+@given(scenario_data())
+def test_attempts_partition_the_connection_steps_and_count_each_messages_tries(data: dict[str, Any]) -> None:
+    """Trace.attempts(): every step with a connection is in exactly one attempt, each attempt is decided
+    once, its serials run 1, 2, 3..., and a message's ``attempts`` is the number of attempts that carried it."""
+    trace = run(data)
+    attempts = trace.attempts()
+    assert [a.serial for a in attempts] == list(range(1, len(attempts) + 1))
+    members = sorted(i for a in attempts for i in a.steps)
+    assert members == [i for i, st in enumerate(trace.steps) if st.connection is not None]
+    for a in attempts:
+        assert trace.steps[a.steps[0]].kind == "attempt" and a.decided in a.steps
+        assert (a.outcome == "accepted") == (a.failure is None)
+        assert sum(trace.steps[i].kind in ("accept", "refuse") for i in a.steps) <= 1
+    for m in trace.messages:
+        carried = [a for a in attempts if m.id in a.messages]
+        assert m.attempts == len(carried)
+        seen = [a.presented for a in carried if a.presented is not None]
+        assert m.presented_address == (seen[-1] if seen else None)

@@ -2,18 +2,22 @@
 
 ``python3 run.py present [SCENARIO]`` serves ``presenter/lab.ipynb`` with Voila; that notebook
 calls :func:`presenter_lab`, which picks the scenario from the ``?scenario=`` query string or the
-``XCON_SCENARIO`` environment variable.
+``XCON_SCENARIO`` environment variable. The presenter's arrangement of the lab is
+:func:`presenter_layout`, here and nowhere else.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs
+
+import ipywidgets as w
 
 from .widget import Lab
 
-__all__ = ["PRESENTER_CSS", "presenter_lab", "requested_scenario"]
+__all__ = ["PRESENTER_CSS", "presenter_lab", "presenter_layout", "requested_scenario"]
 
 DEFAULT = "kb-q169113"
 
@@ -31,6 +35,20 @@ PRESENTER_CSS = """
 """
 
 
+def presenter_layout(lab: Lab) -> list[Any]:
+    """One 1280x720 screen: picture and playback on the left, narration and settings on the right."""
+    lab.widget.add_class("xcon-presenter")
+    left = w.VBox([lab.image, lab.playback], layout=w.Layout(width="62%"))
+    right = w.VBox([lab.narration, lab.readout, lab.settings], layout=w.Layout(width="38%"))
+    return [
+        w.HTML(PRESENTER_CSS),
+        w.HBox([lab.header, lab.status]),
+        w.HBox([left, right], layout=w.Layout(width="100%", align_items="flex-start")),
+        w.HBox([lab.events, lab.queues]),
+        lab.extras,
+    ]
+
+
 def requested_scenario(environ: Mapping[str, str] | None = None) -> str:
     """The scenario a presenter asked for: ``?scenario=NAME`` (Voila passes the query string), else
     ``XCON_SCENARIO``, else the reference scenario."""
@@ -41,5 +59,4 @@ def requested_scenario(environ: Mapping[str, str] | None = None) -> str:
 
 def presenter_lab(scenario: str | None = None) -> Lab:
     """A lab styled for a projector: bigger fonts, the picture and panels side by side."""
-    lab = Lab(scenario or requested_scenario(), presenter=True)
-    return lab
+    return Lab(scenario or requested_scenario(), layout=presenter_layout)

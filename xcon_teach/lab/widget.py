@@ -26,14 +26,25 @@ from IPython.display import HTML, display
 from ..draw import TraceView, portray, storyboard
 from ..draw.picture import Picture
 from ..errors import ScenarioError, XconError
-from ..scenario import BUILDS, Scenario, library, load_scenario
+from ..scenario import Scenario, library, load_scenario
 from ..sim import Trace, simulate
-from ..sim.builds import has_fix
 from . import logic, panels
+from .controls import CONTROLS, Control, Memory, Target, targets_of
 
-__all__ = ["Lab"]
+__all__ = ["Lab", "Layout", "classroom_layout"]
 
 SPEEDS_MS = (200, 4000, 1500)  # Play interval: fastest, slowest, default
+
+Layout = Callable[["Lab"], list[Any]]
+"""Arranges a lab's parts (``header``, ``title``, ``status``, ``settings``, ``image``, ``narration``,
+``readout``, ``events``, ``queues``, ``playback``, ``extras``) into the children of ``lab.widget``."""
+
+
+def classroom_layout(lab: Lab) -> list[Any]:
+    """The notebook layout: settings above, the picture with its panels beside it, playback below."""
+    panels = w.VBox([lab.narration, lab.readout, lab.events, lab.queues], layout=w.Layout(width="40%", min_width="300px"))
+    picture = w.HBox([lab.image, panels], layout=w.Layout(width="100%", align_items="flex-start"))
+    return [w.VBox([lab.header, lab.title, lab.status]), lab.settings, picture, lab.playback, lab.extras]
 
 
 class Lab:
@@ -66,16 +77,18 @@ class Lab:
     ['delivered', 'delivered']
     """
 
-    def __init__(self, scenario_or_name: Scenario | str | os.PathLike[str] = "kb-q169113", *, presenter: bool = False) -> None:
-        self.presenter = presenter
+    def __init__(
+        self, scenario_or_name: Scenario | str | os.PathLike[str] = "kb-q169113", *, layout: Layout | None = None
+    ) -> None:
+        self._layout = layout or classroom_layout
         self.widget = w.VBox(layout=w.Layout(width="100%"))
         self.widget.add_class("xcon-lab")
-        if presenter:
-            self.widget.add_class("xcon-presenter")
         self.controls: dict[str, Any] = {}
         self._field_errors: dict[str, w.HTML] = {}
-        self._remembered_ip: dict[str, str] = {}
-        self._syncing = False
+        self._memory: Memory = {}
+        self._fields: list[tuple[Control, Target]] = []
+        self._drawn: tuple[int, int] | None = None
+        self._generation = 0
         self.before: Trace | None = None
         self.picture: Picture | None = None
         self._frame_steps: list[int] = []
@@ -112,7 +125,8 @@ class Lab:
         self.before = None  # a kept run of another scenario is no comparison
         self.controls = {}
         self._field_errors = {}
-        self._remembered_ip = {c.label: c.address for c in scenario.connectors if c.stack == "ip"}
+        self._memory = {c.label: c.address for c in scenario.connectors if c.stack == "ip"}
+        self._fields = []
         self.scenario = scenario
         self.picture = Picture(scenario, panels=False)
         self.status = w.HTML()
@@ -124,33 +138,15 @@ class Lab:
         self.transcript = w.HTML()
         self.prediction = w.HTML()
         self.comparison = w.HTML()
-        header = self._header()
-        settings = self._settings(scenario)
-        playback = self._playback()
+        self.header = self._header()
+        self.settings = self._settings(scenario)
+        self.playback = self._playback()
         extras = w.Accordion(children=[self._predict_panel(), self._compare_panel(), self.transcript], selected_index=None)
         self._extras = extras
+        self.extras = extras
         for i, title in enumerate(("Predict, then reveal", "Compare with a kept run", "Transcript around this step")):
             extras.set_title(i, title)
-        if self.presenter:
-            from .present import PRESENTER_CSS
-
-            # One 1280x720 screen: picture and playback on the left, narration and settings on the right.
-            left = w.VBox([self.image, playback], layout=w.Layout(width="62%"))
-            right = w.VBox([self.narration, self.readout, settings], layout=w.Layout(width="38%"))
-            children: list[w.Widget] = [
-                w.HTML(PRESENTER_CSS),
-                header,
-                w.HBox([left, right], layout=w.Layout(width="100%", align_items="flex-start")),
-                w.HBox([self.events, self.queues]),
-                extras,
-            ]
-        else:
-            panels = w.VBox(
-                [self.narration, self.readout, self.events, self.queues], layout=w.Layout(width="40%", min_width="300px")
-            )
-            picture = w.HBox([self.image, panels], layout=w.Layout(width="100%", align_items="flex-start"))
-            children = [header, settings, picture, playback, extras]
-        self.widget.children = children
+        self.widget.children = self._layout(self)
         self._run(scenario, first=True)
 
     def _close_tree(self) -> None:
@@ -183,102 +179,53 @@ class Lab:
         self.controls["reset"] = reset
         picker.observe(self._guard("scenario", self._on_pick), names="value")
         reset.on_click(self._guard("reset", lambda _: self._on_reset()))
-        if self.presenter:
-            return w.HBox([picker, reset, self.status])
-        title = w.HTML(
+        self.title = w.HTML(
             f"<b>{escape(self._origin.title)}</b><br><span style='color:#555'>{escape(self._origin.description)}</span>"
         )
-        return w.VBox([w.HBox([picker, reset]), title, self.status])
+        return w.HBox([picker, reset])
 
-    def _field(self, key: str, widget: Any, handler: Callable[[Any], None], label: str = "") -> w.Widget:
-        """A control with its own error line beside it."""
-        self.controls[key] = widget
+    def _field(self, control: Control, target: Target, s: Scenario) -> w.Widget:
+        """One setting's widget, registered under its key (and aliases), with its own error line beside it."""
+        key = control.key(target)
+        widget = control.widget(s, target, control.read(s, target))
         error = w.HTML()
-        self._field_errors[key] = error
-        widget.observe(self._guard(key, lambda change: handler(change["new"])), names="value")
+        for name in (key, *(f"{control.kind}:{a}" for a in target.aliases)):
+            self.controls[name] = widget
+            self._field_errors[name] = error
+        self._fields.append((control, target))
+        widget.observe(self._guard(key, lambda change: self._edit(control, target, change["new"])), names="value")
+        label = control.label(target)
         parts = [w.HTML(f"<span style='min-width:140px;display:inline-block'>{escape(label)}</span>")] if label else []
         return w.HBox([*parts, widget, error])
 
     def _settings(self, s: Scenario) -> w.Widget:
-        stacks = []
-        first_of_server: set[str] = set()
-        for c in s.connectors:
-            # `stack:EXA` names EXA's connector (its first, if it owns several); `stack:EXA->EXCLUS` always works.
-            keys = [f"{c.server}->{c.remote}"] + ([c.server] if c.server not in first_of_server else [])
-            first_of_server.add(c.server)
-            label = c.label.replace("->", " → ")
-            stack = w.ToggleButtons(
-                options=[("IP address", "ip"), ("Remote host name", "hostname")], value=c.stack, style={"button_width": "150px"}
-            )
-            address = w.Text(value=c.address, continuous_update=False, layout=w.Layout(width="160px"))
-            override = w.Text(
-                value=c.stack_ip_override or "", placeholder="(not set)", continuous_update=False, layout=w.Layout(width="160px")
-            )
-            rows = [
-                self._field(
-                    f"stack:{keys[0]}", stack, functools.partial(self._on_stack, c.server, c.remote), f"Stack tab of {label}"
-                ),
-                self._field(f"address:{keys[0]}", address, functools.partial(self._on_address, c.server, c.remote), "Address"),
-                self._field(
-                    f"override:{keys[0]}",
-                    override,
-                    functools.partial(self._on_override, c.server, c.remote),
-                    "Stack IP Address Override",
-                ),
-            ]
-            for alias in keys[1:]:
-                for kind in ("stack", "address", "override"):
-                    self.controls[f"{kind}:{alias}"] = self.controls[f"{kind}:{keys[0]}"]
-                    self._field_errors[f"{kind}:{alias}"] = self._field_errors[f"{kind}:{keys[0]}"]
-            stacks.append(w.VBox(rows, layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px")))
-        clusters = []
-        for cl in s.clusters:
-            active = w.ToggleButtons(options=list(cl.nodes), value=cl.active)
-            fail = w.Button(description="Fail over", icon="exchange", tooltip=f"Move {cl.virtual_name} to the other node")
-            self.controls[f"failover:{cl.name}"] = fail
-            fail.on_click(self._guard(f"failover:{cl.name}", functools.partial(self._on_failover, cl.name)))
-            row = self._field(f"active:{cl.name}", active, functools.partial(self._on_active, cl.name), f"{cl.name}: active node")
-            clusters.append(w.HBox([row, fail]))
-        servers = []
-        for sv in s.servers:
-            build = w.Dropdown(
-                options=[(f"{b.label} (build {b.number})", b.key) for b in BUILDS.values()],
-                value=sv.build,
-                layout=w.Layout(width="180px"),
-            )
-            standalone = s.cluster_of(sv.name) is None
-            fix = w.Checkbox(
-                value=has_fix(sv),
-                description="Q169113 fix" + (" (no effect: not clustered)" if standalone else ""),
-                indent=False,
-            )
-            servers.append(
-                w.HBox(
-                    [
-                        self._field(f"build:{sv.name}", build, functools.partial(self._on_build, sv.name), f"{sv.name} MTA"),
-                        self._field(f"fix:{sv.name}", fix, functools.partial(self._on_fix, sv.name)),
-                    ]
-                )
-            )
-        names = []
-        ptr = dict(s.names.ptr)
-        for cl in s.clusters:
-            for node in cl.nodes:
-                ip = s.host(node).primary
-                box = w.Checkbox(value=ptr.get(ip) is not None, description=f"PTR record {ip} → {node}", indent=False)
-                names.append(self._field(f"ptr:{node}", box, functools.partial(self._on_ptr, node)))
-        netbios = w.Checkbox(value=s.names.netbios, description="NetBIOS (WINS and node status)", indent=False)
-        names.append(self._field("netbios", netbios, self._on_netbios))
-        sections = [
-            ("Stack tab", w.VBox(stacks)),
-            ("Cluster", w.VBox(clusters or [w.HTML("<i>No cluster in this scenario.</i>")])),
-            ("MTA build", w.VBox(servers)),
-            ("Name service", w.VBox(names)),
-        ]
-        tabs = w.Tab(children=[body for _, body in sections])
+        """The settings tabs, built from the control table: a box per target, a field per control."""
+        tabs: dict[str, list[w.Widget]] = {}
+        for tab in dict.fromkeys(c.tab for c in CONTROLS):
+            rows = [c for c in CONTROLS if c.tab == tab]
+            boxes: list[w.Widget] = []
+            for parts in dict.fromkeys(c.parts for c in rows):
+                of_parts = [c for c in rows if c.parts == parts]
+                for target in targets_of(s, parts):
+                    fields = [self._field(c, target, s) for c in of_parts]
+                    boxes.append(self._target_box(parts, target, fields))
+            tabs[tab] = boxes
+        sections = [(title, w.VBox(boxes or [w.HTML("<i>No cluster in this scenario.</i>")])) for title, boxes in tabs.items()]
+        widget = w.Tab(children=[body for _, body in sections])
         for i, (title, _) in enumerate(sections):
-            tabs.set_title(i, title)
-        return tabs
+            widget.set_title(i, title)
+        return widget
+
+    def _target_box(self, parts: str, target: Target, fields: list[w.Widget]) -> w.Widget:
+        if parts == "connectors":
+            return w.VBox(fields, layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
+        if parts == "clusters":
+            cluster = target.key
+            fail = w.Button(description="Fail over", icon="exchange", tooltip=f"Move {cluster}'s group to the other node")
+            self.controls[f"failover:{cluster}"] = fail
+            fail.on_click(self._guard(f"failover:{cluster}", functools.partial(self._on_failover, cluster)))
+            return w.HBox([*fields, fail])
+        return w.HBox(fields) if len(fields) > 1 else fields[0]
 
     def _playback(self) -> w.Widget:
         frame = w.IntSlider(
@@ -398,22 +345,20 @@ class Lab:
         self._interesting = logic.interesting_frames(self.trace, self._frame_steps)
         position = max((k for k, i in enumerate(self._frame_steps) if i <= old_step), default=0)
         frame, play = self.controls["frame"], self.controls["play"]
-        # Only the slider's value is set here: jslink moves Play in the browser. Setting both from
-        # Python races with the browser echoing one back to the other and can leave them apart.
-        self._syncing = True
-        try:
+        self._generation += 1  # the frames changed: frame k may be another step now
+        # Held, so the slider and Play announce only their final values (one redraw, not one per trait).
+        with frame.hold_trait_notifications(), play.hold_trait_notifications():
             frame.max = play.max = len(self._frame_steps) - 1
             frame.value = play.value = position
-        finally:
-            self._syncing = False
-        self._show(position)
+        self._show(position)  # drawn already if the slider moved; drawn here if it stayed
 
     def _show(self, k: int) -> None:
-        """Draw frame ``k``: the picture (artists updated, blitted) and the panels."""
-        if self._syncing:
-            return
+        """Draw frame ``k``: the picture (artists updated, blitted) and the panels; once per frame."""
         assert self.picture is not None
         k = max(0, min(k, len(self._frame_steps) - 1))
+        if self._drawn == (self._generation, k):
+            return
+        self._drawn = (self._generation, k)
         every = self.controls["every_step"].value
         p = portray(
             self._view,
@@ -438,20 +383,13 @@ class Lab:
         self.transcript.value = "<pre style='font-size:11px;white-space:pre-wrap'>" + "\n".join(lines) + "</pre>"
 
     def _follow_play(self, k: int) -> None:
-        frame = self.controls["frame"]
-        if not self._syncing and frame.value != k:
-            frame.value = k
+        self.controls["frame"].value = k  # no change (and no redraw) when the slider is there already
 
     def _goto(self, k: int) -> None:
         """Move to frame ``k`` from Python: the slider and Play together (only final values, so the
         browser's jslink echo cannot pull them apart)."""
-        frame, play = self.controls["frame"], self.controls["play"]
-        frame.value = k
-        self._syncing = True
-        try:
-            play.value = k
-        finally:
-            self._syncing = False
+        self.controls["frame"].value = k
+        self.controls["play"].value = k
 
     def _move(self, delta: int) -> None:
         frame = self.controls["frame"]
@@ -466,9 +404,20 @@ class Lab:
 
     # --- edits (each: compute the new scenario, then adopt it; a refused edit changes nothing) ------
 
-    def _edit(self, key: str, make: Callable[[], Scenario]) -> None:
+    def _edit(self, control: Control, target: Target, value: Any) -> None:
+        """A field changed: write its value into a new scenario and adopt it, or show why not.
+
+        A field set to what the scenario already holds is no change: nothing re-runs (this is how
+        refreshing the fields after a change never runs the simulation again), and a message left
+        beside the field by a bad value typed before goes away.
+        """
+        key = control.key(target)
+        if value == control.read(self.scenario, target):
+            if self._field_errors[key].value:
+                self._field_errors[key].value = self.status.value = ""
+            return
         try:
-            scenario = make()
+            scenario = control.write(self.scenario, target, value, self._memory)
         except ScenarioError as exc:
             self._field_errors[key].value = f"<span style='color:{'#D55E00'}' role='alert'>✖ {escape(exc.short)}</span>"
             self.status.value = f"<span style='color:#D55E00'>Not applied: {escape(exc.path)}: {escape(exc.short)}. The lab kept its last good settings.</span>"
@@ -477,50 +426,8 @@ class Lab:
         self.status.value = ""
         self._run(scenario)
 
-    def _on_stack(self, server: str, remote: str, stack: str) -> None:
-        if self._syncing:
-            return
-        c = self.scenario.connector(server, remote)
-        if c.stack == "ip":
-            self._remembered_ip[c.label] = c.address
-        address = logic.address_after_stack_change(self.scenario, c, stack, self._remembered_ip.get(c.label))
-        self._sync(f"address:{server}->{remote}", address)
-        self._edit(f"stack:{server}->{remote}", lambda: self.scenario.with_stack(server, stack, address, remote=remote))  # type: ignore[arg-type]
-
-    def _on_address(self, server: str, remote: str, address: str) -> None:
-        if not self._syncing:
-            self._edit(f"address:{server}->{remote}", lambda: self.scenario.with_address(server, address.strip(), remote=remote))
-
-    def _on_override(self, server: str, remote: str, value: str) -> None:
-        if not self._syncing:
-            ip = value.strip() or None
-            self._edit(f"override:{server}->{remote}", lambda: self.scenario.with_override(server, ip, remote=remote))
-
-    def _on_active(self, cluster: str, node: str) -> None:
-        if not self._syncing:
-            self._edit(f"active:{cluster}", lambda: self.scenario.with_active(cluster, node))
-
     def _on_failover(self, cluster: str, _button: object = None) -> None:
-        toggle = self.controls[f"active:{cluster}"]
-        toggle.value = self.scenario.cluster(cluster).passive  # the toggle's own callback re-runs
-
-    def _on_build(self, server: str, build: str) -> None:
-        if self._syncing:
-            return
-        self._edit(f"build:{server}", lambda: self.scenario.with_build(server, build))
-
-    def _on_fix(self, server: str, fix: bool) -> None:
-        if not self._syncing:
-            self._edit(f"fix:{server}", lambda: self.scenario.with_fix(server, fix))
-
-    def _on_ptr(self, node: str, on: bool) -> None:
-        if not self._syncing:
-            ip = self.scenario.host(node).primary
-            self._edit(f"ptr:{node}", lambda: self.scenario.with_ptr(ip, node if on else None))
-
-    def _on_netbios(self, on: bool) -> None:
-        if not self._syncing:
-            self._edit("netbios", lambda: self.scenario.with_netbios(on))
+        self.controls[f"active:{cluster}"].value = self.scenario.cluster(cluster).passive  # its field's edit re-runs
 
     def _on_pick(self, change: dict[str, Any]) -> None:
         self._load(load_scenario(change["new"]) if change["new"] else self._initial)
@@ -534,35 +441,13 @@ class Lab:
         After a good change nothing stale stays on screen: an Address refilled by a Stack switch, a
         fix box that follows a new build, a message beside a field that no longer holds that value.
         """
-        s = self.scenario
-        values: dict[str, object] = {}
-        for c in s.connectors:
-            values |= {
-                f"stack:{c.label}": c.stack,
-                f"address:{c.label}": c.address,
-                f"override:{c.label}": c.stack_ip_override or "",
-            }
-        for cl in s.clusters:
-            values[f"active:{cl.name}"] = cl.active
-            ptr = dict(s.names.ptr)
-            for node in cl.nodes:
-                values[f"ptr:{node}"] = ptr.get(s.host(node).primary) is not None
-        for sv in s.servers:
-            values |= {f"build:{sv.name}": sv.build, f"fix:{sv.name}": has_fix(sv)}
-        values["netbios"] = s.names.netbios
-        for key, value in values.items():
-            if key in self.controls and self.controls[key].value != value:
-                self._sync(key, value)
+        for control, target in self._fields:
+            widget = self.controls[control.key(target)]
+            value = control.read(self.scenario, target)
+            if widget.value != value:
+                widget.value = value  # its edit sees the scenario's own value: no change
         for error in self._field_errors.values():
             error.value = ""
-
-    def _sync(self, key: str, value: object) -> None:
-        """Show ``value`` in a control without running its callback (the caller applies it)."""
-        self._syncing = True
-        try:
-            self.controls[key].value = value
-        finally:
-            self._syncing = False
 
     # --- predict and compare ------------------------------------------------------------------------
 

@@ -200,7 +200,6 @@ class _Run:
             sender=conn.server,
             remote=conn.remote,
             attempt=number,
-            max_attempts=limit,
             from_host=world.mta_host(conn.server),
             claimed=world.claimed(conn.server),
             messages=tuple(self.ids[m] for m in msgs),

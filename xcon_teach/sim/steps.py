@@ -111,8 +111,6 @@ class Connection:
     remote: str
     attempt: int
     """Which attempt on this connector this is (1 for the first; it starts again when the queue empties)."""
-    max_attempts: int
-    """1 + the connector's max open retries."""
     from_host: str
     """The host whose card the connection leaves from (the active node for a cluster)."""
     claimed: str

@@ -1,0 +1,178 @@
+"""The lab's settings as a table: one row per kind of control, like Mesa's ``model_params``.
+
+A :class:`Control` row says, for one kind of setting: which tab it sits on, which parts of a
+scenario get one (every connector, cluster, server, cluster node, or the scenario once), the
+widget that shows it, how to read its value from a scenario and how to write a value into a new
+scenario. :class:`~xcon_teach.lab.widget.Lab` builds its fields from :data:`CONTROLS` and turns
+every change of any field into a new scenario in one place, so a control is added by adding a row.
+
+Keys are ``KIND:TARGET``: ``stack:EXA->EXCLUS`` (a connector; ``stack:EXA`` also names a server's
+first connector), ``active:WOLFPACK``, ``build:EXCLUS``, ``fix:EXCLUS``, ``ptr:NODE1``, ``netbios``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as w
+
+from ..scenario import BUILDS, Scenario
+from ..sim.builds import has_fix
+from . import logic
+
+__all__ = ["CONTROLS", "Control", "Memory", "Target", "targets_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one field sets: a connector (server, remote), a cluster, a server, a node, or the scenario."""
+
+    key: str
+    """The part of the field's key after ``KIND:``; "" for a setting of the whole scenario."""
+    aliases: tuple[str, ...] = ()
+    """Other names for it (``EXA`` for EXA's first connector)."""
+    ref: tuple[str, ...] = ()
+    label: str = ""
+
+
+Memory = dict[str, str]
+"""What the lab remembers between changes: a connector's IP address while its Stack tab says host name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """One kind of setting of the lab."""
+
+    kind: str
+    tab: str
+    parts: str
+    """Which targets get a field: ``connectors``, ``clusters``, ``servers``, ``nodes`` or ``scenario``."""
+    widget: Callable[[Scenario, Target, Any], Any]
+    """Makes the field, given the scenario, the target and the field's current value."""
+    read: Callable[[Scenario, Target], Any]
+    write: Callable[[Scenario, Target, Any, Memory], Scenario]
+    """A new scenario with the field's value in it (raises ScenarioError on a bad value)."""
+    label: Callable[[Target], str] = lambda t: ""
+
+    def key(self, target: Target) -> str:
+        return f"{self.kind}:{target.key}" if target.key else self.kind
+
+
+def targets_of(s: Scenario, parts: str) -> Sequence[Target]:
+    """The targets of ``parts`` in ``s``, in file order."""
+    if parts == "connectors":
+        out, seen = [], set()
+        for c in s.connectors:
+            # `stack:EXA` names EXA's first connector; `stack:EXA->EXCLUS` always works.
+            aliases = () if c.server in seen else (c.server,)
+            seen.add(c.server)
+            out.append(Target(c.label, aliases, (c.server, c.remote), c.label.replace("->", " → ")))
+        return out
+    if parts == "clusters":
+        return [Target(c.name, (), (c.name,), c.name) for c in s.clusters]
+    if parts == "servers":
+        return [Target(sv.name, (), (sv.name,), sv.name) for sv in s.servers]
+    if parts == "nodes":
+        return [Target(n, (), (n,), n) for c in s.clusters for n in c.nodes]
+    return [Target("")]
+
+
+def _stack(s: Scenario, t: Target, stack: str, memory: Memory) -> Scenario:
+    server, remote = t.ref
+    c = s.connector(server, remote)
+    if c.stack == "ip":
+        memory[c.label] = c.address
+    address = logic.address_after_stack_change(s, c, stack, memory.get(c.label))
+    return s.with_stack(server, stack, address, remote=remote)  # type: ignore[arg-type]
+
+
+def _text(value: str, width: str = "160px", placeholder: str = "") -> Any:
+    return w.Text(value=value, placeholder=placeholder, continuous_update=False, layout=w.Layout(width=width))
+
+
+def _ptr_ip(s: Scenario, node: str) -> str:
+    return s.host(node).primary
+
+
+CONTROLS: tuple[Control, ...] = (
+    Control(
+        "stack",
+        "Stack tab",
+        "connectors",
+        lambda s, t, v: w.ToggleButtons(
+            options=[("IP address", "ip"), ("Remote host name", "hostname")], value=v, style={"button_width": "150px"}
+        ),
+        lambda s, t: s.connector(*t.ref).stack,
+        _stack,
+        lambda t: f"Stack tab of {t.label}",
+    ),
+    Control(
+        "address",
+        "Stack tab",
+        "connectors",
+        lambda s, t, v: _text(v),
+        lambda s, t: s.connector(*t.ref).address,
+        lambda s, t, v, m: s.with_address(t.ref[0], v.strip(), remote=t.ref[1]),
+        lambda t: "Address",
+    ),
+    Control(
+        "override",
+        "Stack tab",
+        "connectors",
+        lambda s, t, v: _text(v, placeholder="(not set)"),
+        lambda s, t: s.connector(*t.ref).stack_ip_override or "",
+        lambda s, t, v, m: s.with_override(t.ref[0], v.strip() or None, remote=t.ref[1]),
+        lambda t: "Stack IP Address Override",
+    ),
+    Control(
+        "active",
+        "Cluster",
+        "clusters",
+        lambda s, t, v: w.ToggleButtons(options=list(s.cluster(t.key).nodes), value=v),
+        lambda s, t: s.cluster(t.key).active,
+        lambda s, t, v, m: s.with_active(t.key, v),
+        lambda t: f"{t.label}: active node",
+    ),
+    Control(
+        "build",
+        "MTA build",
+        "servers",
+        lambda s, t, v: w.Dropdown(
+            options=[(f"{b.label} (build {b.number})", b.key) for b in BUILDS.values()], value=v, layout=w.Layout(width="180px")
+        ),
+        lambda s, t: s.server(t.key).build,
+        lambda s, t, v, m: s.with_build(t.key, v),
+        lambda t: f"{t.label} MTA",
+    ),
+    Control(
+        "fix",
+        "MTA build",
+        "servers",
+        lambda s, t, v: w.Checkbox(
+            value=v,
+            description="Q169113 fix" + (" (no effect: not clustered)" if s.cluster_of(t.key) is None else ""),
+            indent=False,
+        ),
+        lambda s, t: has_fix(s.server(t.key)),
+        lambda s, t, v, m: s.with_fix(t.key, v),
+    ),
+    Control(
+        "ptr",
+        "Name service",
+        "nodes",
+        lambda s, t, v: w.Checkbox(value=v, description=f"PTR record {_ptr_ip(s, t.key)} → {t.key}", indent=False),
+        lambda s, t: dict(s.names.ptr).get(_ptr_ip(s, t.key)) is not None,
+        lambda s, t, v, m: s.with_ptr(_ptr_ip(s, t.key), t.key if v else None),
+    ),
+    Control(
+        "netbios",
+        "Name service",
+        "scenario",
+        lambda s, t, v: w.Checkbox(value=v, description="NetBIOS (WINS and node status)", indent=False),
+        lambda s, t: s.names.netbios,
+        lambda s, t, v, m: s.with_netbios(v),
+    ),
+)
+"""Every setting of the lab, in the order its tabs show them."""
