@@ -66,7 +66,7 @@ def ensure_venv() -> None:
 
 def run(cmd: list[str], **kw: object) -> int:
     say(" ".join(Path(cmd[0]).name if i == 0 else c for i, c in enumerate(cmd)))
-    return subprocess.run(cmd, cwd=ROOT, **kw).returncode  # type: ignore[call-overload, no-any-return]
+    return subprocess.run(cmd, cwd=ROOT, **kw).returncode  # type: ignore[call-overload]
 
 
 def lab(args: list[str]) -> int:

@@ -8,6 +8,7 @@ Targets:
 
 from __future__ import annotations
 
+import functools
 import statistics
 import subprocess
 import sys
@@ -49,7 +50,7 @@ def main() -> None:
     series = []
     for n in (1, 10, 50, 200):
         s = with_messages(base, n, 10.0, route=0)
-        series.append((n, median_seconds(lambda s=s: simulate(s), 301 if n == 1 else 21), len(simulate(s))))
+        series.append((n, median_seconds(functools.partial(simulate, s), 301 if n == 1 else 21), len(simulate(s))))
     t1, t200 = series[0][1], series[-1][1]
     per = ", ".join(f"{n}: {t * 1e6 / n:.0f} us" for n, t, _ in series)
     print(
@@ -64,7 +65,7 @@ def main() -> None:
     for n in (1, 3, 10):
         s = with_messages(base, n, 87000.0, route=1)
         steps = len(simulate(s))
-        rows.append(f"{n} refused: {median_seconds(lambda s=s: simulate(s), 5) * 1e6 / steps:.1f} us/step ({steps} steps)")
+        rows.append(f"{n} refused: {median_seconds(functools.partial(simulate, s), 5) * 1e6 / steps:.1f} us/step ({steps} steps)")
     print("refused messages, cost per step: " + ", ".join(rows))
 
     code = "import time; t = time.perf_counter(); import xcon_teach, sys; d = time.perf_counter() - t; print(d, 'matplotlib' in sys.modules)"

@@ -37,15 +37,15 @@ def rss_mb() -> float:
 def main() -> None:
     lab = Lab("kb-q169113")
     # Changes that keep the long run (EXCLUS -> EXA refused for a day), so each one re-simulates 2041 steps.
-    changes = [
+    changes: list[tuple[str, list[object]]] = [
         ("build:EXA", ["rtm", "sp1", "sp3", "sp4"]),
         ("netbios", [False, True]),
         ("ptr:NODE1", [True, False]),
         ("active:WOLFPACK", ["NODE2", "NODE1"]),
         ("stack:EXA", ["hostname", "ip"]),  # hostname: the short run that flows
-        ("address:EXCLUS", ["10.0.0.10 ", "10.0.0.10"]),
+        ("address:EXCLUS", ["10.0.0.11", "10.0.0.10"]),  # a real change each time: an equal value is no change
     ]
-    times = {}
+    times: dict[str, float] = {}
     for key, values in changes:
         samples = []
         for _ in range(5):
@@ -70,7 +70,7 @@ def main() -> None:
     print(f"one scrub step: {s * 1000:.1f} ms = {s / yard:.2f}x a naive full redraw ({yard * 1000:.1f} ms)   target <= 0.5x")
 
     # 500 rapid changes: consistent at the end, figure reused, memory flat.
-    figures = weakref.WeakSet()
+    figures: weakref.WeakSet[object] = weakref.WeakSet()
     figures.add(lab.figure)
     gc.collect()
     before = rss_mb()

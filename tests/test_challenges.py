@@ -21,7 +21,7 @@ def test_at_least_five_challenges_of_rising_difficulty() -> None:
 
 
 @pytest.mark.parametrize("c", CHALLENGES, ids=[c.name for c in CHALLENGES])
-def test_every_challenge_starts_broken_with_a_hint(c) -> None:  # type: ignore[no-untyped-def]
+def test_every_challenge_starts_broken_with_a_hint(c) -> None:
     verdict = check(c, c.scenario)
     assert not verdict.passed and verdict.hint and "Not fixed yet" in str(verdict)
 

@@ -12,6 +12,8 @@ import pytest
 from xcon_teach.__main__ import main
 from xcon_teach.scenario import library
 
+REFERENCE = library.text("kb-q169113")
+
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "xcon_teach", *args], capture_output=True, text=True, cwd=cwd, timeout=60)
@@ -147,3 +149,36 @@ def test_closed_pipe_is_not_an_error() -> None:
         f"{sys.executable} -m xcon_teach run kb-q169113 | head -1", shell=True, capture_output=True, text=True, timeout=60
     )
     assert proc.stdout.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+# --- found by an independent review of the first version -------------------------------------
+
+
+def test_bad_values_with_newlines_or_long_text_stay_on_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(REFERENCE.replace("description =", "descripton ="))
+    result = cli("run", str(bad))
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and "descripton: unknown key" in result.stderr
+    bad.write_text(REFERENCE.replace('title = "KB', 'title = "a\\nb KB'))
+    result = cli("run", str(bad))
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and 'got "a\\nb KB' in result.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1"])
+def test_export_refuses_a_non_finite_or_non_positive_frame_time(tmp_path: Path, value: str) -> None:
+    result = cli("export", "kb-q169113", "-o", str(tmp_path / "x.gif"), "--seconds-per-frame", value)
+    assert result.returncode == 2 and "--seconds-per-frame" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_frame_is_only_for_png(tmp_path: Path) -> None:
+    result = cli("export", "kb-q169113", "-o", str(tmp_path / "x.gif"), "--frame", "3")
+    assert result.returncode == 2 and "--frame" in result.stderr
+
+
+def test_builtin_name_with_toml_suffix_gets_a_hint(tmp_path: Path) -> None:
+    result = cli("run", "kb-q169113.toml", cwd=tmp_path)
+    assert result.returncode == 2 and "the built-in scenario is called kb-q169113" in result.stderr
+
+
+def test_minus_zero_until_gives_the_same_bytes_as_zero() -> None:
+    assert cli("run", "kb-q169113", "--json", "--until", "-0").stdout == cli("run", "kb-q169113", "--json", "--until", "0").stdout

@@ -9,6 +9,7 @@ step that applies a rule, not the wording of steps.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -143,7 +144,7 @@ def reference(extra: str = "") -> Scenario:
     return loads_scenario(REFERENCE + extra, source="reference")
 
 
-def with_names(s: Scenario, **changes: object) -> Scenario:
+def with_names(s: Scenario, **changes: Any) -> Scenario:
     return s.replace(names=dataclasses.replace(s.names, **changes))
 
 
@@ -1221,3 +1222,17 @@ def test_three_servers_each_connector_on_its_own() -> None:
     }
     assert {e.server for e in trace.event_log} == {"EXA", "EXB"}
     assert set(hexes(trace, server="EXB")) == {HEX_NODE1_IP}  # EXB (SP1) logs only the harmless first event
+
+
+# --- found by an independent review of the first version -------------------------------------
+
+
+def test_a_cluster_without_exchange_is_not_called_passive() -> None:
+    text = REFERENCE.replace('[servers.EXCLUS]\nsite = "SITEB"\nhost = "EXCLUS"\nbuild = "sp1"\n', "")
+    text = text.split('[[connectors]]\nserver = "EXCLUS"')[0] + "\n[names]\n" + text.split("[names]\n", 1)[1]
+    text = text.split("[[messages]]")[0] + '[[messages]]\nat = 0\nfrom = "EXA"\nto = "EXCLUS"\n'
+    text = text.replace('remote = "EXCLUS"', 'remote = "EXB"').replace('to = "EXCLUS"', 'to = "EXB"')
+    text += '[hosts.EXB]\naddresses = ["10.0.2.10"]\n[servers.EXB]\nsite = "SITEC"\nhost = "EXB"\n'
+    trace = simulate(loads_scenario(text))
+    connect = next(s for s in trace.steps if s.kind == "connect")
+    assert "no Exchange server runs on NODE1" in connect.text and "passive" not in connect.text

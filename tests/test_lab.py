@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import ipywidgets
 import pytest
 
 from xcon_teach import Lab, load_scenario
 from xcon_teach.lab import logic
+from xcon_teach.scenario import library
+
+REFERENCE = library.text("kb-q169113")
 
 
 def statuses(lab: Lab) -> list[str]:
@@ -224,3 +230,66 @@ def test_works_with_any_scenario_not_just_the_reference() -> None:
     assert {"stack:HUB", "stack:HUB->V1", "stack:V1", "stack:V2", "active:C1", "active:C2"} <= set(lab.controls)
     lab.controls["stack:V1"].value = "hostname"
     assert lab.scenario.connector("V1").address == "HUB"
+
+
+# --- found by an independent review of the first version -------------------------------------
+
+
+def test_lab_picture_shows_the_name_service_it_simulates() -> None:
+    lab = Lab("kb-q169113")
+    lab.controls["netbios"].value = False
+    lab.controls["ptr:NODE1"].value = True
+    label = next(t for t in lab.picture.texts() if t.startswith("name service"))  # type: ignore[union-attr]
+    assert "(NetBIOS off)" in label and "PTR 10.0.1.11=NODE1" in label
+
+
+def test_reset_and_picking_scenarios_leave_no_widgets_behind() -> None:
+    lab = Lab("kb-q169113")
+    instances = ipywidgets.widgets.widget._instances
+    lab.controls["reset"].click()
+    before = len(instances)
+    for _ in range(10):
+        lab.controls["reset"].click()
+    lab.controls["scenario"].value = "baseline"
+    lab.controls["scenario"].value = "kb-q169113"
+    assert len(instances) <= before, (before, len(instances))
+
+
+def test_the_labs_own_scenario_stays_reachable_from_the_picker(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(REFERENCE.replace('title = "KB Q169113: X.400 over TCP/IP with a clustered server"', 'title = "Mine"'))
+    lab = Lab(mine)
+    assert lab.controls["scenario"].value == ""
+    lab.controls["scenario"].value = "baseline"
+    assert lab.scenario.title.startswith("Baseline")
+    lab.controls["scenario"].value = ""
+    assert lab.scenario.title == "Mine"
+
+
+def test_no_stale_message_after_a_field_is_refilled() -> None:
+    lab = Lab("kb-q169113")
+    lab.controls["address:EXA"].value = "10.0.1.300"
+    assert "not a valid IPv4 address" in lab._field_errors["address:EXA"].value
+    lab.controls["stack:EXA"].value = "hostname"
+    assert lab.controls["address:EXA"].value == "EXCLUS" and lab._field_errors["address:EXA"].value == ""
+
+
+def test_play_set_from_python_moves_the_picture() -> None:
+    lab = Lab("kb-q169113")
+    lab.controls["play"].value = 5
+    assert lab.controls["frame"].value == 5 and lab.portrayal.index == lab.frame_steps[5]
+    lab.controls["step_forward"].click()
+    assert lab.controls["play"].value == lab.controls["frame"].value == 6
+
+
+def test_a_kept_run_is_forgotten_when_the_scenario_changes() -> None:
+    lab = Lab("kb-q169113")
+    lab.controls["compare:keep"].click()
+    lab.controls["scenario"].value = "baseline"
+    assert lab.before is None and "Keep a run" in lab.comparison.value
+
+
+def test_checking_an_empty_prediction_asks_for_one() -> None:
+    lab = Lab("kb-q169113")
+    lab.controls["predict:check"].click()
+    assert "Choose an address or an answer first" in lab.prediction.value and "Not quite" not in lab.prediction.value

@@ -85,7 +85,7 @@ def test_settings_table_spells_out_fix_and_override() -> None:
 
 
 @pytest.mark.parametrize("c", CHALLENGES, ids=[c.name for c in CHALLENGES])
-def test_ticket_tells_the_story_of_every_challenge(c) -> None:  # type: ignore[no-untyped-def]
+def test_ticket_tells_the_story_of_every_challenge(c) -> None:
     text = ticket(c)
     assert text.startswith(f"Ticket {c.name} (level {c.level}): {c.title}\n")
     assert " ".join(text.split()[len(f"Ticket {c.name} (level {c.level}): {c.title}".split()) :]) == " ".join(c.story.split())

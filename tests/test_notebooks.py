@@ -23,7 +23,7 @@ MAX_CODE_LINES = 8
 MACHINE_PATH = re.compile(r"(/root/|/tmp/|/work/|/home/\w+/|site-packages|\\\\Users\\\\)")
 
 
-def load(name: str) -> dict:  # type: ignore[type-arg]
+def load(name: str) -> dict:
     return json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())
 
 

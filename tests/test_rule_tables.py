@@ -15,7 +15,7 @@ from xcon_teach.sim import builds, receiver, resolve, sender
 from xcon_teach.sim.rules import flatten
 
 
-def _without(table: tuple, name: str) -> tuple:  # type: ignore[type-arg]
+def _without(table: tuple, name: str) -> tuple:
     kept = tuple(r for r in table if r.name != name)
     assert len(kept) == len(table) - 1, f"no row {name!r}"
     return kept

@@ -402,3 +402,12 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
 def test_non_finite_numbers_are_refused() -> None:
     assert "run.until: must be a finite number of seconds (got inf)" in str(refused(edit("until = 90000", "until = inf")))
     assert "messages[1].at: must be a finite number" in str(refused(edit('at = 0\nfrom = "EXA"', 'at = nan\nfrom = "EXA"')))
+
+
+# --- found by an independent review of the first version -------------------------------------
+
+
+def test_a_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + REFERENCE.encode())
+    assert load_scenario(path).title.startswith("KB Q169113")
