@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-BUILDS = ["rtm", "sp1", "sp2", "sp3", "sp4"]
+BUILDS: list[str | int] = ["rtm", "sp1", 2431, "sp2", "sp3", "sp4"]
 
 
 @st.composite
@@ -24,15 +24,16 @@ def scenario_data(draw: st.DrawFn, *, max_sites: int = 3, with_actions: bool = T
             a, b = f"N{i}A", f"N{i}B"
             hosts[a] = {"addresses": [net + "11"]}
             hosts[b] = {"addresses": [net + "12"] + ([net + "13"] if draw(st.booleans()) else [])}
+            vips = [net + "20", net + "21"] if draw(st.integers(0, 3)) == 0 else [net + "20"]
             clusters[f"C{i}"] = {
                 "nodes": [a, b],
                 "active": draw(st.sampled_from([a, b])),
                 "virtual_name": f"V{i}",
-                "virtual_ip": net + "20",
+                **({"virtual_ips": vips} if len(vips) > 1 else {"virtual_ip": vips[0]}),
             }
             server["host"] = f"V{i}"
             servers[f"V{i}"] = server
-            ips += hosts[a]["addresses"] + hosts[b]["addresses"] + [net + "20"]
+            ips += hosts[a]["addresses"] + hosts[b]["addresses"] + vips
         else:
             hosts[f"H{i}"] = {"addresses": [net + "10"] + ([net + "15"] if draw(st.booleans()) else [])}
             server["host"] = f"H{i}"
@@ -75,6 +76,7 @@ def scenario_data(draw: st.DrawFn, *, max_sites: int = 3, with_actions: bool = T
         "names": name_service,
         "messages": messages,
         "run": {"until": draw(st.sampled_from([0, 2, 100, 1500, 4000]))},
+        "model": {"hostname_stack": draw(st.sampled_from(["sender", "receiver"]))},
     }
     if draw(st.booleans()):
         data["firewall"] = {"allow_sources": draw(st.lists(st.sampled_from(ips), max_size=3, unique=True))}

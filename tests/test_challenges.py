@@ -30,18 +30,30 @@ WORKAROUND: Fix = lambda s: s.with_stack("EXA", "hostname", "EXCLUS").with_stack
 
 VALID = [
     ("the-kb-case", WORKAROUND),
-    ("the-kb-case", lambda s: s.with_stack("EXA", "hostname", "EXCLUS")),
-    ("the-kb-case", lambda s: s.with_override("EXCLUS", "10.0.1.20")),
+    ("the-kb-case", lambda s: s.with_build("EXCLUS", "sp2").with_override("EXCLUS", "10.0.1.20")),
+    ("the-kb-case", lambda s: s.with_build("EXCLUS", 2431).with_override("EXCLUS", "10.0.1.20")),
     ("the-kb-case", lambda s: s.with_fix("EXCLUS", True)),
+    ("the-kb-case", lambda s: s.with_build("EXCLUS", "sp1")),
     ("the-kb-case", lambda s: s.with_build("EXCLUS", "sp3")),
     ("one-side", lambda s: s.with_stack("EXA", "hostname", "EXCLUS")),
-    ("after-failover", lambda s: s.with_address("EXA", "10.0.1.20").with_override("EXCLUS", "10.0.1.20")),
-    ("after-failover", lambda s: s.with_stack("EXA", "hostname", "EXCLUS")),
+    (
+        "after-failover",
+        lambda s: s.with_address("EXA", "10.0.1.20").with_build("EXCLUS", "sp2").with_override("EXCLUS", "10.0.1.20"),
+    ),
+    ("after-failover", WORKAROUND),
     ("tidy-dns", lambda s: s.with_ptr("10.0.1.11", None).with_ptr("10.0.1.12", None)),
     ("tidy-dns", lambda s: s.with_build("EXCLUS", "sp2")),
     ("two-clusters", lambda s: s.with_stack("EXCLA", "hostname", "EXCLUS").with_stack("EXCLUS", "hostname", "EXCLA")),
-    ("two-clusters", lambda s: s.with_override("EXCLA", "10.0.0.20").with_override("EXCLUS", "10.0.1.20")),
-    ("firewall", lambda s: s.with_override("EXCLA", "10.0.0.20").with_override("EXCLUS", "10.0.1.20")),
+    ("two-clusters", lambda s: s.with_build("EXCLA", "sp1").with_build("EXCLUS", "sp1")),
+    (
+        "firewall",
+        lambda s: (
+            s.with_build("EXCLA", 2431)
+            .with_override("EXCLA", "10.0.0.20")
+            .with_build("EXCLUS", 2431)
+            .with_override("EXCLUS", "10.0.1.20")
+        ),
+    ),
     ("firewall", lambda s: s.with_fix("EXCLA", True).with_build("EXCLUS", "sp4")),
 ]
 
@@ -56,9 +68,25 @@ def test_valid_fixes_pass(name: str, fix: Fix) -> None:
 
 INVALID = [
     ("the-kb-case", lambda s: s.with_address("EXA", "10.0.1.11"), "no MTA answers"),  # works until a failover
+    # one side only: each works under one reading of the workaround and fails under the other
+    (
+        "the-kb-case",
+        lambda s: s.with_stack("EXA", "hostname", "EXCLUS"),
+        "it works under hypothesis R, but not under hypothesis S",
+    ),
+    (
+        "the-kb-case",
+        lambda s: s.with_stack("EXCLUS", "hostname", "EXA"),
+        "it works under hypothesis S, but not under hypothesis R",
+    ),
+    (
+        "the-kb-case",
+        lambda s: s.with_override("EXCLUS", "10.0.1.20"),
+        "(Note: EXCLUS runs RTM (build 1960), which does not read Stack IP Address Override.)",
+    ),  # RTM reads no override, and the hint says so
     ("tidy-dns", lambda s: s.with_ptr("10.0.1.11", None), "from 10.0.1.12"),  # only one node's PTR removed
-    ("two-clusters", lambda s: s.with_stack("EXCLA", "hostname", "EXCLUS"), "EXCLUS saw EXCLA arrive"),  # one side only
-    ("firewall", lambda s: s.with_override("EXCLUS", "10.0.1.20"), "the firewall dropped 10.0.0.11"),
+    ("two-clusters", lambda s: s.with_stack("EXCLA", "hostname", "EXCLUS"), "EXCLA saw EXCLUS arrive"),  # one side only
+    ("firewall", lambda s: s.with_build("EXCLUS", "sp2").with_override("EXCLUS", "10.0.1.20"), "the firewall dropped 10.0.0.11"),
 ]
 
 
@@ -83,6 +111,14 @@ def test_changing_the_problem_is_not_a_fix(name: str, cheat: Fix, problem: str |
         return  # the scenario itself refuses the change (a server on a vanished cluster)
     verdict = check(name, attempt)
     assert not verdict.passed and (problem is None or any(problem in f for f in verdict.findings))
+
+
+def test_grading_is_under_both_hypotheses() -> None:
+    """Issue 11: a fix passes only if it works whichever reading is true; findings name the reading."""
+    c = challenge("the-kb-case")
+    verdict = check(c, WORKAROUND(c.scenario))
+    assert {f.split(",")[0] for f in verdict.findings} == {"hypothesis S", "hypothesis R"}
+    assert "under both readings" in str(verdict)
 
 
 def test_unknown_challenge() -> None:

@@ -50,20 +50,22 @@ def test_run_prints_one_line_a_step(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "kb-q169113"]) == 0
     out = capsys.readouterr().out
     assert out == simulate(load_scenario("kb-q169113")).to_text()
-    assert "NT picks NODE1's primary address 10.0.1.11, not the virtual IP 10.0.1.20" in out
+    assert "NT answers with NODE1's own IP 10.0.1.11, not the virtual IP 10.0.1.20  [DOC Q169113]" in out
+    assert "(attempt 144 of at most 144)" in out and "23:50:00  EXCLUS   ndr" in out
 
 
 def test_run_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "kb-q169113", "--json"]) == 0
     text = capsys.readouterr().out
     data = json.loads(text)
-    assert list(data) == ["title", "messages", "event_log", "steps"]
+    assert list(data) == ["title", "hypothesis", "messages", "event_log", "steps"]
+    assert data["hypothesis"] == "sender"
     assert data["messages"][0] == {
         "id": "m1",
         "from": "EXCLUS",
         "to": "EXA",
         "status": "ndr",
-        "attempts": 145,
+        "attempts": 144,
         "delivered_at": None,
         "presented_address": "10.0.1.11",
     }
@@ -84,8 +86,24 @@ def test_run_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> No
         "/o=Microsoft/ou=SITEA/cn=Configuration/cn=Servers/cn=EXA/cn=TCP (EXA) could not be found. "
         "Check the configuration of the mail gateway. [BASE IL TCP/IP DRVR 36 218] (10)"
     )
-    assert all(list(s) == ["time", "kind", "actor", "text", "basis"] for s in data["steps"])
+    assert all(list(s) == ["time", "kind", "actor", "text", "basis", "claim"] for s in data["steps"])
+    assert all((s["claim"] is None) == (not s["basis"].startswith("DOC")) for s in data["steps"])
     assert '\n  "messages": [\n    {\n      "id": "m1",' in text  # two-space indent
+
+
+def test_hypothesis_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    """DESIGN: --hypothesis overrides [model] hostname_stack; --summary prints the outcome table only."""
+    assert main(["run", "workaround-one-side", "--summary"]) == 0
+    sender = capsys.readouterr().out.splitlines()
+    assert sender[0].split()[:3] == ["id", "route", "status"] and len(sender) == 3 and "delivered" in sender[1]
+    assert main(["run", "workaround-one-side", "--summary", "--hypothesis", "receiver"]) == 0
+    assert "ndr" in capsys.readouterr().out.splitlines()[1]
+    assert main(["run", "workaround", "--hypothesis", "receiver", "--json", "--until", "0"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["hypothesis"] == "receiver" and any(s["basis"] == "HYPOTHESIS R" for s in data["steps"])
+    for h in ("sender", "receiver"):
+        assert main(["run", "workaround", "--hypothesis", h, "--summary"]) == 0
+        assert capsys.readouterr().out.count("delivered") == 4
 
 
 def test_until_overrides_the_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,6 +122,8 @@ def test_until_overrides_the_file(capsys: pytest.CaptureFixture[str]) -> None:
         (["run", "kb-q169113", "--until", "inf"], "argument --until: must be a finite number of seconds"),
         (["show", "nosuch"], "xcon-teach: show: no built-in scenario named 'nosuch'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["run", "kb-q169113", "--hypothesis", "both"], "argument --hypothesis: invalid choice: 'both'"),
+        (["run", "kb-q169113", "--json", "--summary"], "give --json or --summary, not both"),
         ([], "the following arguments are required: COMMAND"),
     ],
 )

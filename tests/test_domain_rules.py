@@ -37,11 +37,11 @@ virtual_ip = "10.0.1.20"
 [servers.EXA]
 site = "SITEA"
 host = "EXA"
-build = "sp1"
+build = "rtm"
 [servers.EXCLUS]
 site = "SITEB"
 host = "EXCLUS"
-build = "sp1"
+build = "rtm"
 
 [[connectors]]
 server = "EXA"
@@ -134,10 +134,25 @@ to = "EXC1"
 OUT = "EXCLUS->EXA"  # the cluster's connector: the direction the bug breaks
 IN = "EXA->EXCLUS"  # the standalone server's connector
 NODE1_IP, NODE2_IP, VIP, EXA_IP = "10.0.1.11", "10.0.1.12", "10.0.1.20", "10.0.0.10"
-HEX_NODE1_IP, HEX_NODE1 = "0A00010B", "4E4F444531"
+HEX_NODE1_IP, HEX_NODE1, HEX_VIP = "0A00010B", "4E4F444531", "0A000114"
+
+
+EXCLUS_TO_EXB = """
+[[connectors]]
+server = "EXCLUS"
+remote = "EXB"
+stack = "ip"
+address = "10.0.2.10"
+"""
 
 
 # --- building scenarios -----------------------------------------------------------------------
+
+
+def two_vips(s: Scenario) -> Scenario:
+    """The reference cluster with a second virtual IP, 10.0.1.21 (DOMAIN.md 4, Q197378)."""
+    cluster = dataclasses.replace(s.cluster("WOLFPACK"), virtual_ips=(VIP, "10.0.1.21"))
+    return s.replace(clusters=(cluster,))
 
 
 def reference(extra: str = "") -> Scenario:
@@ -253,43 +268,71 @@ def final_phase(trace: Trace, connector: str, attempt: int = 1) -> str:
 
 
 def test_inaddr_any_presents_the_active_nodes_own_ip() -> None:
-    """DOMAIN 4.3: otherwise INADDR_ANY: the primary address of the host running the MTA, the active node's own IP."""
+    """DOMAIN 4.4: otherwise INADDR_ANY: the route's adapter (Q175396); on a cluster node its own IP, not the VIP (Q169113)."""
     trace = simulate(reference())
     assert wire(trace, OUT) == NODE1_IP
     assert route(trace, "EXCLUS", "EXA").presented_address == NODE1_IP
-    assert present(trace, OUT)[-1].basis == "DOC Q169113"
+    assert [st.basis for st in present(trace, OUT)] == ["MODEL", "DOC Q175396", "DOC Q169113"]
+    assert [st.claim for st in present(trace, OUT)] == ["", "weak-end-system", "inaddr-any-node-ip"]
     assert of(trace, OUT, "attempt")[0].connection.from_host == "NODE1"  # type: ignore[union-attr]
     assert of(trace, OUT, "attempt")[0].connection.claimed == VIP  # type: ignore[union-attr]
 
 
+def test_a_clustered_sender_without_the_fix_says_so_and_which_build_it_runs() -> None:
+    """DOMAIN 4.2: the fix rule declines on RTM without the hotfix, and the step names the build [MODEL]."""
+    first = present(simulate(reference()), OUT)[0]
+    assert "RTM (build 1960) without the Q169113 fix" in first.text and first.basis == "MODEL"
+    switched_off = present(simulate(reference().with_build("EXCLUS", "sp3").with_fix("EXCLUS", False)), OUT)[0]
+    assert "SP3 (build 2650) with its Q169113 fix switched off" in switched_off.text
+    standalone = present(simulate(reference()), IN)
+    assert all("Q169113 fix" not in st.text for st in standalone)  # the fix matters only on a cluster
+
+
 def test_inaddr_any_on_a_standalone_server_presents_its_primary() -> None:
-    """DOMAIN 4.3: INADDR_ANY on NT 4 gives the primary (first) address of the card (standalone host)."""
+    """DOMAIN 4.4: NT 4 takes the adapter of the route (Q175396); with several addresses on it, the first [MODEL]."""
     s = with_addresses(only_in(reference()), "EXA", "10.0.0.10", "10.0.0.11")
     trace = simulate(s)
     assert wire(trace, IN) == EXA_IP
+    assert [st.basis for st in present(trace, IN)] == ["DOC Q175396", "MODEL"]
     assert route(trace, "EXA", "EXCLUS").status == "delivered"
+    one = simulate(only_in(reference()))
+    assert [st.basis for st in present(one, IN)] == ["DOC Q175396"]  # one address: the weak-end-system rule alone
 
 
 @pytest.mark.parametrize(
     ("addresses", "expected"), [(("10.0.1.11", "10.0.1.15"), "10.0.1.11"), (("10.0.1.15", "10.0.1.11"), "10.0.1.15")]
 )
 def test_inaddr_any_picks_the_first_address_of_the_card(addresses: tuple[str, ...], expected: str) -> None:
-    """DOMAIN 4.3: INADDR_ANY picks the primary (first) address; the order of the card's list decides."""
+    """DOMAIN 4.4: of several addresses on one adapter, the first [MODEL]; the order of the card's list decides."""
     trace = simulate(with_addresses(only_out(reference()), "NODE1", *addresses))
     assert wire(trace, OUT) == expected
+    assert "a model assumption" in present(trace, OUT)[-1].text
 
 
-def test_override_is_the_source_when_set_on_sp1() -> None:
-    """DOMAIN 4.1: the connector's Stack IP Address Override, if set and the build has the feature (SP1 on)."""
-    trace = simulate(only_out(reference().with_override("EXCLUS", VIP)))
+@pytest.mark.parametrize("build", [2431, "sp2", "sp3", "sp4"])
+def test_override_is_the_source_from_build_2431(build: str | int) -> None:
+    """DOMAIN 4.1 (rev 2): the Stack IP Address Override, if set and the build is 2431 or later (Q197378), is the From IP address."""
+    trace = simulate(only_out(reference().with_build("EXCLUS", build).with_override("EXCLUS", VIP)))
     assert wire(trace, OUT) == VIP
-    assert present(trace, OUT)[-1].basis == "DOC Q197378"
+    assert (present(trace, OUT)[-1].basis, present(trace, OUT)[-1].claim) == ("DOC Q197378", "override-from-address")
+    assert trace.attempts(OUT)[0].connection.source_rule == "override"
     m = route(trace, "EXCLUS", "EXA")
     assert (m.status, m.attempts, m.delivered_at, m.presented_address) == ("delivered", 1, 2.0, VIP)
 
 
-@pytest.mark.parametrize("build", ["sp1", "sp2", "sp3", "sp4"])
-def test_override_comes_before_the_fix(build: str) -> None:
+@pytest.mark.parametrize("build", ["rtm", "sp1", 2430])
+def test_override_is_ignored_before_build_2431(build: str | int) -> None:
+    """DOMAIN 4.1 (rev 2): below build 2431 the override is ignored, and the step says so (Q197378; Q255991/Q256844 say SP1)."""
+    trace = simulate(only_out(reference().with_build("EXCLUS", build).with_fix("EXCLUS", False).with_override("EXCLUS", VIP)))
+    assert wire(trace, OUT) == NODE1_IP
+    first = present(trace, OUT)[0]
+    assert (first.basis, first.claim) == ("DOC Q197378", "override-build")
+    assert "Q255991 and Q256844 say SP1" in first.text
+    assert route(trace, "EXCLUS", "EXA").status == "ndr"
+
+
+@pytest.mark.parametrize("build", [2431, "sp2", "sp3", "sp4"])
+def test_override_comes_before_the_fix(build: str | int) -> None:
     """DOMAIN 4: the override (rule 1) is tried before the fix (rule 2): an override of the node IP wins over the fix."""
     s = only_out(reference().with_build("EXCLUS", build).with_fix("EXCLUS", True).with_override("EXCLUS", NODE1_IP))
     trace = simulate(s)
@@ -297,17 +340,9 @@ def test_override_comes_before_the_fix(build: str) -> None:
     assert route(trace, "EXCLUS", "EXA").presented_address == NODE1_IP
 
 
-def test_override_is_ignored_on_rtm() -> None:
-    """DOMAIN 4.1 / 5: the Stack IP Address Override works from SP1 on (Q255991): RTM ignores it and falls to INADDR_ANY."""
-    trace = simulate(only_out(reference().with_build("EXCLUS", "rtm").with_override("EXCLUS", VIP)))
-    assert wire(trace, OUT) == NODE1_IP
-    assert [st.basis for st in present(trace, OUT)] == ["DOC Q255991", "DOC Q169113"]
-    assert route(trace, "EXCLUS", "EXA").status == "ndr"
-
-
-def test_override_ignored_on_rtm_falls_through_to_the_hotfix() -> None:
-    """DOMAIN 4 order: on RTM an ignored override falls to rule 2; with the hotfix applied the MTA presents the virtual IP."""
-    s = only_out(reference().with_build("EXCLUS", "rtm").with_fix("EXCLUS", True).with_override("EXCLUS", NODE1_IP))
+def test_override_ignored_on_sp1_falls_through_to_the_fix() -> None:
+    """DOMAIN 4 order: on SP1 an ignored override falls to rule 2; SP1 carries the fix, so the MTA presents the virtual IP."""
+    s = only_out(reference().with_build("EXCLUS", "sp1").with_override("EXCLUS", NODE1_IP))
     trace = simulate(s)
     assert wire(trace, OUT) == VIP
     assert route(trace, "EXCLUS", "EXA").status == "delivered"
@@ -318,28 +353,29 @@ def test_override_bind_fails_when_the_host_does_not_hold_the_address() -> None:
 
     After failover to NODE2, an override equal to NODE1's own IP cannot be bound on NODE2.
     """
-    s = only_out(quick(reference().failed_over("WOLFPACK").with_override("EXCLUS", NODE1_IP), "EXCLUS"))
-    trace = simulate(s)
+    s = reference().with_build("EXCLUS", "sp2").failed_over("WOLFPACK").with_override("EXCLUS", NODE1_IP)
+    trace = simulate(only_out(quick(s, "EXCLUS")))
     assert wire(trace, OUT) is None
     assert present(trace, OUT)[-1].basis == "MODEL"
     assert final_phase(trace, OUT) == "failed"
+    assert trace.attempts(OUT)[0].failure == "bind failed"
     assert lookups(trace, OUT) == []
     assert "connect" not in kinds(trace, OUT)
     m = route(trace, "EXCLUS", "EXA")
-    assert (m.status, m.attempts, m.presented_address) == ("ndr", 3, None)
+    assert (m.status, m.attempts, m.presented_address) == ("ndr", 2, None)  # max open retries 2: two tries in all
     assert trace.event_log == ()
 
 
 def test_override_of_another_hosts_address_fails_on_a_standalone_server() -> None:
     """DOMAIN 9: an override that is not an address of the host running the MTA fails to bind (standalone too)."""
-    trace = simulate(only_in(quick(reference().with_override("EXA", NODE2_IP), "EXA")))
+    trace = simulate(only_in(quick(reference().with_build("EXA", "sp2").with_override("EXA", NODE2_IP), "EXA")))
     assert wire(trace, IN) is None
     assert route(trace, "EXA", "EXCLUS").status == "ndr"
 
 
 def test_override_of_the_virtual_ip_moves_with_the_group() -> None:
     """DOMAIN 9: the virtual IP counts as an override while this node owns it, so after failover NODE2 can bind it."""
-    trace = simulate(only_out(reference().failed_over("WOLFPACK").with_override("EXCLUS", VIP)))
+    trace = simulate(only_out(reference().with_build("EXCLUS", "sp2").failed_over("WOLFPACK").with_override("EXCLUS", VIP)))
     assert of(trace, OUT, "attempt")[0].connection.from_host == "NODE2"  # type: ignore[union-attr]
     assert wire(trace, OUT) == VIP
     assert route(trace, "EXCLUS", "EXA").status == "delivered"
@@ -347,14 +383,16 @@ def test_override_of_the_virtual_ip_moves_with_the_group() -> None:
 
 def test_override_of_the_nodes_own_ip_binds_while_it_is_active() -> None:
     """DOMAIN 9: an override equal to the active node's own address is an address of the host running the MTA."""
-    trace = simulate(only_out(reference().with_override("EXCLUS", NODE1_IP)))
+    trace = simulate(only_out(reference().with_build("EXCLUS", "sp3").with_override("EXCLUS", NODE1_IP)))
     assert wire(trace, OUT) == NODE1_IP
     assert present(trace, OUT)[-1].basis == "DOC Q197378"
 
 
-@pytest.mark.parametrize(("build", "fix"), [("sp2", None), ("sp3", None), ("sp4", None), ("rtm", True), ("sp1", True)])
-def test_fix_presents_the_virtual_ip_on_a_clustered_server(build: str, fix: bool | None) -> None:
-    """DOMAIN 4.2 and 5: [MODEL] SP2 and later carry the fix, RTM/SP1 only with the hotfix; the fix presents the virtual IP."""
+@pytest.mark.parametrize(
+    ("build", "fix"), [("sp1", None), (2431, None), ("sp2", None), ("sp3", None), ("sp4", None), ("rtm", True)]
+)
+def test_fix_presents_the_virtual_ip_on_a_clustered_server(build: str | int, fix: bool | None) -> None:
+    """DOMAIN 4.2 (rev 2): [MODEL] SP1 and later carry the fix, RTM only with the hotfix; the fix presents the virtual IP."""
     trace = simulate(only_out(reference().with_build("EXCLUS", build).with_fix("EXCLUS", fix)))
     assert wire(trace, OUT) == VIP
     assert present(trace, OUT)[-1].basis == "MODEL"
@@ -369,11 +407,12 @@ def test_fix_presents_the_virtual_ip_after_failover_too() -> None:
     assert route(trace, "EXCLUS", "EXA").status == "delivered"
 
 
-@pytest.mark.parametrize(("build", "fix"), [("rtm", None), ("sp1", None)])
-def test_no_fix_before_sp2_by_default(build: str, fix: bool | None) -> None:
-    """DOMAIN 5: [MODEL] RTM and SP1 contain the fix only when the hotfix is applied."""
-    trace = simulate(only_out(reference().with_build("EXCLUS", build).with_fix("EXCLUS", fix)))
-    assert wire(trace, OUT) == NODE1_IP
+def test_rtm_has_the_fix_only_with_the_hotfix_and_the_reference_runs_rtm() -> None:
+    """DOMAIN 4 (rev 2): RTM carries the fix only with the 1998 hotfix; the reference scenario runs RTM, so it shows the bug."""
+    assert wire(simulate(only_out(reference())), OUT) == NODE1_IP
+    assert {sv.build for sv in reference().servers} == {1960}
+    assert wire(simulate(only_out(reference().with_fix("EXCLUS", True))), OUT) == VIP
+    assert "1998 Q169113 hotfix" in present(simulate(only_out(reference().with_fix("EXCLUS", True))), OUT)[-1].text
 
 
 @pytest.mark.parametrize("build", ["sp1", "sp2", "sp4"])
@@ -382,12 +421,12 @@ def test_fix_has_no_effect_on_a_standalone_server(build: str) -> None:
     s = with_addresses(only_in(reference().with_build("EXA", build).with_fix("EXA", True)), "EXA", "10.0.0.10", "10.0.0.11")
     trace = simulate(s)
     assert wire(trace, IN) == EXA_IP
-    assert [st.basis for st in present(trace, IN)] == ["DOC Q169113"]
+    assert [st.basis for st in present(trace, IN)] == ["DOC Q175396", "MODEL"]
 
 
-@pytest.mark.parametrize("build", ["sp2", "sp3", "sp4"])
+@pytest.mark.parametrize("build", ["sp1", "sp2", "sp3", "sp4"])
 def test_fix_false_on_a_later_build_is_honoured(build: str) -> None:
-    """DOMAIN 9: `q169113_fix = false` on SP2 or later is honoured (a way to show the bug on a later build)."""
+    """DOMAIN 9: `q169113_fix = false` on SP1 or later is honoured (a way to show the bug on a later build)."""
     trace = simulate(only_out(reference().with_build("EXCLUS", build).with_fix("EXCLUS", False)))
     assert wire(trace, OUT) == NODE1_IP
     assert present(trace, OUT)[-1].basis == "DOC Q169113"
@@ -397,24 +436,90 @@ def test_fix_false_on_a_later_build_is_honoured(build: str) -> None:
 @pytest.mark.parametrize(
     ("build", "fix", "override", "expected"),
     [
-        ("sp1", None, None, NODE1_IP),
-        ("sp2", None, None, VIP),
+        ("rtm", None, None, NODE1_IP),
+        ("sp1", None, None, VIP),
         ("sp2", False, None, NODE1_IP),
-        ("sp1", None, VIP, VIP),
-        ("rtm", None, VIP, NODE1_IP),
+        ("sp2", None, VIP, VIP),
+        ("sp1", False, VIP, NODE1_IP),
         ("sp3", None, NODE1_IP, NODE1_IP),
     ],
 )
-@pytest.mark.parametrize("stack", ["ip", "hostname"])
-def test_source_rule_is_the_same_for_ip_and_hostname_stacks(
-    build: str, fix: bool | None, override: str | None, expected: str, stack: str
+def test_source_rule_under_hypothesis_r_is_the_same_for_ip_and_hostname_stacks(
+    build: str, fix: bool | None, override: str | None, expected: str
 ) -> None:
-    """DOMAIN 9: the source-address rule of section 4 is the same for IP and host-name stacks."""
+    """DOMAIN 5b, hypothesis R: the host-name stack changes only how the destination is found; the source rule is the same."""
     s = only_out(reference().with_build("EXCLUS", build).with_fix("EXCLUS", fix).with_override("EXCLUS", override))
-    s = s.with_stack("EXCLUS", "hostname", "EXA") if stack == "hostname" else s
+    for stack in ("ip", "hostname"):
+        t = s.with_stack("EXCLUS", "hostname", "EXA") if stack == "hostname" else s
+        trace = simulate(t.with_hypothesis("receiver"))
+        assert wire(trace, OUT) == expected, stack
+        assert "HYPOTHESIS S" not in {st.basis for st in trace.steps}
+
+
+def test_under_hypothesis_s_a_host_name_stack_presents_the_servers_own_address() -> None:
+    """DOMAIN 4.3 / 5b, hypothesis S: a host-name Stack presents the address of the MTA's own server name (the first virtual IP)."""
+    s = only_out(reference().with_stack("EXCLUS", "hostname", "EXA"))
     trace = simulate(s)
-    assert wire(trace, OUT) == expected
-    assert route(trace, "EXCLUS", "EXA").presented_address == expected
+    assert wire(trace, OUT) == VIP
+    step = present(trace, OUT)[-1]
+    assert step.basis == "HYPOTHESIS S" and "one of two readings" in step.text
+    assert trace.attempts(OUT)[0].connection.source_rule == "own-name"
+    assert route(trace, "EXCLUS", "EXA").status == "delivered"  # EXA lists 10.0.1.20: the cluster's change alone fixes it
+    moved = simulate(s.failed_over("WOLFPACK"))
+    assert wire(moved, OUT) == VIP and route(moved, "EXCLUS", "EXA").status == "delivered"  # and survives failover
+    standalone = simulate(only_in(reference().with_stack("EXA", "hostname", "EXCLUS")))
+    assert wire(standalone, IN) == EXA_IP and present(standalone, IN)[-1].basis == "HYPOTHESIS S"
+
+
+def test_under_hypothesis_s_the_override_and_the_fix_still_come_first() -> None:
+    """DOMAIN 4: rule 3 (hypothesis S) comes after the override and the fix."""
+    base = only_out(reference().with_stack("EXCLUS", "hostname", "EXA"))
+    assert trace_rule(base.with_build("EXCLUS", "sp2").with_override("EXCLUS", NODE1_IP)) == ("override", NODE1_IP)
+    assert trace_rule(base.with_build("EXCLUS", "sp1")) == ("fix", VIP)
+    assert trace_rule(base) == ("own-name", VIP)
+
+
+def trace_rule(s: Scenario) -> tuple[str | None, str | None]:
+    a = simulate(s, until=0).attempts(OUT)[0]
+    return a.connection.source_rule, a.wire
+
+
+def test_two_virtual_ips_are_presented_in_turn_after_the_fix() -> None:
+    """DOMAIN 4 / 9 (rev 2): with two virtual IPs the fix presents each in turn, one try each, a counter per server (Q197378)."""
+    s = two_vips(only_out(reference().with_build("EXCLUS", "sp1")))
+    s = with_messages(s, (0, "EXCLUS", "EXA"), (3600, "EXCLUS", "EXA"), (7200, "EXCLUS", "EXA"))
+    trace = simulate(s)
+    wires = [a.wire for a in trace.attempts(OUT)]
+    assert wires == ["10.0.1.20", "10.0.1.21", "10.0.1.20", "10.0.1.21", "10.0.1.20"]
+    refused = [a for a in trace.attempts(OUT) if a.outcome == "refused"]
+    assert [a.wire for a in refused] == ["10.0.1.21", "10.0.1.21"]  # EXA lists only the first: about half the tries
+    turns = [st for st in of(trace, OUT, "present") if st.basis.startswith("DOC")]
+    assert {(st.basis, st.claim) for st in turns} == {("DOC Q197378", "multi-vip-all-used")}
+    assert all("the turns are a model assumption" in st.text for st in turns)
+    assert all(m.status == "delivered" for m in trace.messages)
+
+
+def test_two_virtual_ips_the_override_pins_one() -> None:
+    """DOMAIN 4 (rev 2): the Override (from build 2431) pins one of the virtual IPs; without the fix, the node IP as ever."""
+    s = with_messages(two_vips(reference()), (0, "EXCLUS", "EXA"), (3600, "EXCLUS", "EXA"))
+    pinned = simulate(s.with_build("EXCLUS", "sp2").with_override("EXCLUS", VIP))
+    assert {a.wire for a in pinned.attempts(OUT)} == {VIP} and pinned.message("m2").attempts == 1
+    assert {a.wire for a in simulate(s).attempts(OUT)} == {NODE1_IP}  # RTM, no fix: INADDR_ANY
+    assert simulate(s).attempts(OUT)[0].connection.claimed == VIP  # Administrator knows it by the first virtual IP
+
+
+def test_the_turns_are_one_counter_per_server_shared_by_its_connectors() -> None:
+    """DOMAIN 9: one counter per server, shared by its connectors, advancing on every try the fix chose."""
+    s = two_vips(loads_scenario(REFERENCE + EXB)).with_build("EXCLUS", "sp1")
+    s = s.replace(
+        connectors=(
+            *s.connectors,
+            *loads_scenario(REFERENCE + EXB + EXCLUS_TO_EXB).connectors[2:],
+        ),
+        messages=(Message(at=0, sender="EXCLUS", recipient="EXA"), Message(at=0, sender="EXCLUS", recipient="EXB")),
+    )
+    trace = simulate(s, until=0)
+    assert [(a.connector, a.wire) for a in trace.attempts()] == [("EXCLUS->EXA", "10.0.1.20"), ("EXCLUS->EXB", "10.0.1.21")]
 
 
 # === Section 4: the destination ==================================================================
@@ -442,16 +547,25 @@ def test_hosts_file_comes_before_dns() -> None:
     s = with_names(only_out(reference().with_stack("EXCLUS", "hostname", "EXA")), dns=(("EXA", "10.0.9.9"),))
     trace = simulate(s)
     assert destination(trace, OUT) == EXA_IP
-    assert resolve_basis(trace, OUT) == "DOC Q142309"
+    assert resolve_basis(trace, OUT) == "DOC Q172218"
 
 
 def test_dns_comes_before_wins() -> None:
-    """DOMAIN 4: DNS A records are asked before WINS (Q142309)."""
+    """DOMAIN 4 (rev 2): DNS A records are asked before WINS (Q172218)."""
     s = with_addresses(only_out(reference().with_stack("EXCLUS", "hostname", "EXA")), "EXA", "10.0.0.10", "10.0.0.11")
     s = with_names(s, hosts=(), dns=(("EXA", "10.0.0.11"),))
     trace = simulate(s)
     assert destination(trace, OUT) == "10.0.0.11"  # WINS would have said 10.0.0.10, the primary
-    assert resolve_basis(trace, OUT) == "DOC Q142309"
+    assert resolve_basis(trace, OUT) == "DOC Q172218"
+
+
+def test_the_computers_own_name_comes_first() -> None:
+    """DOMAIN 2 / 4 (rev 2): Winsock's order begins with the computer's own name (Q172218), before the HOSTS file."""
+    s = with_names(only_out(reference().with_stack("EXCLUS", "hostname", "NODE1")), hosts=(("NODE1", "10.9.9.9"),))
+    trace = simulate(s, until=0)
+    assert destination(trace, OUT) == NODE1_IP
+    step = of(trace, OUT, "resolve")[0]
+    assert (step.basis, step.claim) == ("DOC Q172218", "forward-order") and "name of this computer" in step.text
 
 
 def test_wins_maps_a_computer_name_to_its_primary_address() -> None:
@@ -459,7 +573,7 @@ def test_wins_maps_a_computer_name_to_its_primary_address() -> None:
     s = with_addresses(only_out(reference().with_stack("EXCLUS", "hostname", "exa")), "EXA", "10.0.0.10", "10.0.0.11")
     trace = simulate(with_names(s, hosts=()))
     assert destination(trace, OUT) == EXA_IP
-    assert resolve_basis(trace, OUT) == "DOC Q142309"
+    assert resolve_basis(trace, OUT) == "DOC Q172218"
 
 
 def test_wins_maps_a_cluster_node_name_to_the_nodes_primary_address() -> None:
@@ -489,18 +603,19 @@ def test_netbios_off_disables_wins(name: str) -> None:
     trace = simulate(s)
     assert destination(trace, IN) is None
     m = route(trace, "EXA", "EXCLUS")
-    assert (m.status, m.attempts, m.presented_address) == ("ndr", 3, None)
+    assert (m.status, m.attempts, m.presented_address) == ("ndr", 2, None)
 
 
 def test_an_unresolvable_name_fails_the_attempt_and_is_retried() -> None:
     """DOMAIN 4 / 9: a name that does not resolve means no connection; the message stays queued, is retried, and the try counts."""
     s = only_in(quick(reference().with_stack("EXA", "hostname", "NOWHERE"), "EXA", retries=3, interval=50))
     trace = simulate(s)
-    assert attempt_times(trace, IN) == [0, 50, 100, 150]
+    assert attempt_times(trace, IN) == [0, 50, 100]  # max open retries 3: three tries in all (Q234157)
     assert "connect" not in kinds(trace, IN)
     assert final_phase(trace, IN) == "failed"
+    assert trace.attempts(IN)[0].failure == "unresolved"
     m = route(trace, "EXA", "EXCLUS")
-    assert (m.status, m.attempts, m.presented_address) == ("ndr", 4, None)
+    assert (m.status, m.attempts, m.presented_address) == ("ndr", 3, None)
 
 
 def test_unresolvable_name_stays_queued_within_the_run() -> None:
@@ -542,15 +657,16 @@ def test_no_host_holds_the_destination_address() -> None:
     """DOMAIN 4 / 9: a destination address that no running MTA listens on means the attempt fails; retried too."""
     trace = simulate(only_in(quick(reference().with_address("EXA", "10.0.1.99"), "EXA")))
     assert final_phase(trace, IN) == "failed"
+    assert trace.attempts(IN)[0].failure == "no host"
     assert lookups(trace, IN) == []
     m = route(trace, "EXA", "EXCLUS")
-    assert (m.status, m.attempts, m.presented_address) == ("ndr", 3, None)
+    assert (m.status, m.attempts, m.presented_address) == ("ndr", 2, None)
 
 
 def test_the_mta_listens_on_all_of_its_hosts_addresses() -> None:
     """DOMAIN 4: the MTA listens on all of its host's addresses (Q197378): a second address of EXA reaches EXA's MTA."""
     s = with_addresses(only_out(reference().with_address("EXCLUS", "10.0.0.11")), "EXA", "10.0.0.10", "10.0.0.11")
-    trace = simulate(s.with_override("EXCLUS", VIP))
+    trace = simulate(s.with_build("EXCLUS", "sp1"))  # the fix presents the virtual IP, which EXA lists
     assert of(trace, OUT, "connect")[0].connection.receiver == "EXA"  # type: ignore[union-attr]
     assert route(trace, "EXCLUS", "EXA").status == "delivered"
 
@@ -581,7 +697,7 @@ def test_stage_one_compares_every_local_ip_connector() -> None:
 
 
 def test_reverse_lookup_asks_hosts_then_ptr_then_node_status() -> None:
-    """DOMAIN 5.3: reverse resolution order is HOSTS, then DNS PTR, then [MODEL] NetBIOS node status."""
+    """DOMAIN 5.3 (rev 2): HOSTS, then DNS PTR (Q193380), then NetBIOS node status (Q138086)."""
     trace = simulate(only_out(reference()))
     assert stage_names(trace, OUT) == [
         "address",
@@ -593,9 +709,11 @@ def test_reverse_lookup_asks_hosts_then_ptr_then_node_status() -> None:
         "event-name",
     ]
     bases = stage_bases(trace, OUT)
-    assert bases["reverse-node-status"] == "MODEL"
-    assert bases["reverse-hosts"].startswith("DOC Q")
-    assert bases["reverse-ptr"].startswith("DOC Q")
+    assert (bases["reverse-hosts"], bases["reverse-ptr"], bases["reverse-node-status"]) == (
+        "DOC Q193380",
+        "DOC Q193380",
+        "DOC Q138086",
+    )
 
 
 def test_reverse_hosts_returns_every_name_in_file_order() -> None:
@@ -621,7 +739,7 @@ def test_reverse_hosts_any_of_its_names_may_match() -> None:
 def test_reverse_lookup_stops_at_hosts_when_it_knows_the_ip() -> None:
     """DOMAIN 5.3: reverse lookup stops at the first source that knows the IP (HOSTS wins over a PTR record)."""
     hosts = (("EXA", EXA_IP), ("EXCLUS", VIP), ("NODE1", NODE1_IP))
-    s = with_names(workaround(only_out(reference())), hosts=hosts).with_ptr(NODE1_IP, "EXCLUS")
+    s = with_names(workaround(only_out(reference())), hosts=hosts).with_ptr(NODE1_IP, "EXCLUS").with_hypothesis("receiver")
     trace = simulate(s)
     assert "reverse-ptr" not in stage_names(trace, OUT)
     assert "reverse-node-status" not in stage_names(trace, OUT)
@@ -631,45 +749,63 @@ def test_reverse_lookup_stops_at_hosts_when_it_knows_the_ip() -> None:
 
 def test_reverse_lookup_stops_at_ptr_before_node_status() -> None:
     """DOMAIN 5.3: a PTR record is asked before node status, and stops the lookup (a PTR gives one name)."""
-    trace = simulate(workaround(only_out(reference())).with_ptr(NODE1_IP, "EXCLUS"))
+    trace = simulate(workaround(only_out(reference())).with_ptr(NODE1_IP, "EXCLUS").with_hypothesis("receiver"))
     assert "reverse-node-status" not in stage_names(trace, OUT)
     assert stage(trace, OUT, "reverse-ptr").names == ("EXCLUS",)
     assert route(trace, "EXCLUS", "EXA").status == "delivered"
 
 
-def test_node_status_answers_computer_name_then_owned_cluster_names() -> None:
-    """DOMAIN 5.3 [MODEL]: node status returns the host's computer name first, then the cluster names it owns."""
-    trace = simulate(workaround(only_out(reference())))
-    assert stage(trace, OUT, "reverse-node-status").names == ("NODE1", "EXCLUS")
-    assert stage_bases(trace, OUT)["reverse-node-status"] == "MODEL"
-    assert (stage(trace, OUT, "names").outcome, stage(trace, OUT, "names").connector) == ("found", "EXA->EXCLUS")
-    assert route(trace, "EXCLUS", "EXA").status == "delivered"
+def test_node_status_returns_the_computer_name_as_q138086_says() -> None:
+    """DOMAIN 2 / 5.3 / 5b (rev 2): node status at a node's address returns its computer name (Q138086): under S, one name."""
+    trace = simulate(only_out(reference().with_stack("EXA", "hostname", "EXCLUS")))  # EXCLUS keeps its IP stack
+    step = next(st for st in lookup_steps(trace, OUT) if st.lookup and st.lookup.stage == "reverse-node-status")
+    assert step.lookup.names == ("NODE1",)  # type: ignore[union-attr]
+    assert (step.basis, step.claim) == ("DOC Q138086", "node-status-fallback")
+    assert route(trace, "EXCLUS", "EXA").status == "ndr"  # NODE1 is not EXCLUS: the receiver's change alone fails under S
 
 
-def test_node_status_for_the_virtual_ip_is_answered_by_the_active_node() -> None:
-    """DOMAIN 9: node status for a virtual IP is answered by the active node (before and after failover)."""
-    s = with_names(only_out(reference().with_build("EXCLUS", "sp2").with_stack("EXA", "hostname", "EXCLUS")), hosts=())
+def test_under_hypothesis_r_node_status_lists_every_name_the_node_registered() -> None:
+    """DOMAIN 5b, hypothesis R: node status lists the node's computer name, then the network names of the groups it owns."""
+    s = only_out(reference().with_stack("EXA", "hostname", "EXCLUS")).with_hypothesis("receiver")
     trace = simulate(s)
-    assert wire(trace, OUT) == VIP
-    assert stage(trace, OUT, "reverse-node-status").names == ("NODE1", "EXCLUS")
-    assert route(trace, "EXCLUS", "EXA").status == "delivered"
-    trace = simulate(s.failed_over("WOLFPACK"))
-    assert stage(trace, OUT, "reverse-node-status").names == ("NODE2", "EXCLUS")
-    assert route(trace, "EXCLUS", "EXA").status == "delivered"
+    step = next(st for st in lookup_steps(trace, OUT) if st.lookup and st.lookup.stage == "reverse-node-status")
+    assert step.lookup.names == ("NODE1", "EXCLUS")  # type: ignore[union-attr]
+    assert step.basis == "HYPOTHESIS R" and "one of two readings" in step.text and "Q138086" in step.text
+    assert (stage(trace, OUT, "names").outcome, stage(trace, OUT, "names").connector) == ("found", "EXA->EXCLUS")
+    assert route(trace, "EXCLUS", "EXA").status == "delivered"  # the receiver's change alone fixes it under R
 
 
-def test_workaround_still_works_after_failover() -> None:
-    """DOMAIN 5: after failover the new active node owns the name, so the host-name workaround still works."""
-    trace = simulate(workaround(reference()).failed_over("WOLFPACK"))
-    assert wire(trace, OUT) == NODE2_IP
-    assert stage(trace, OUT, "reverse-node-status").names == ("NODE2", "EXCLUS")
+@pytest.mark.parametrize("hypothesis", ["sender", "receiver"])
+def test_node_status_for_a_virtual_ip_answers_the_virtual_servers_name(hypothesis: str) -> None:
+    """DOMAIN 9 (rev 2): at a virtual IP, under both hypotheses, node status answers the virtual server's name [MODEL]."""
+    s = with_names(only_out(reference().with_build("EXCLUS", "sp2").with_stack("EXA", "hostname", "EXCLUS")), hosts=())
+    s = s.with_hypothesis(hypothesis)  # type: ignore[arg-type]
+    for variant, node in ((s, "NODE1"), (s.failed_over("WOLFPACK"), "NODE2")):
+        trace = simulate(variant)
+        assert wire(trace, OUT) == VIP
+        step = next(st for st in lookup_steps(trace, OUT) if st.lookup and st.lookup.stage == "reverse-node-status")
+        assert step.lookup.names == ("EXCLUS",) and step.basis == "MODEL" and node in step.text  # type: ignore[union-attr]
+        assert route(trace, "EXCLUS", "EXA").status == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("hypothesis", "wire_ip", "names"), [("sender", NODE2_IP, None), ("receiver", NODE2_IP, ("NODE2", "EXCLUS"))]
+)
+def test_workaround_still_works_after_failover(hypothesis: str, wire_ip: str, names: tuple[str, ...] | None) -> None:
+    """DOMAIN 5b: "on both servers" works through failover under both readings (S: the VIP moves; R: NODE2 owns the name)."""
+    trace = simulate(workaround(reference()).failed_over("WOLFPACK").with_hypothesis(hypothesis))  # type: ignore[arg-type]
+    if hypothesis == "sender":
+        assert wire(trace, OUT) == VIP and stage(trace, OUT, "reverse-hosts").names == ("EXCLUS",)
+    else:
+        assert wire(trace, OUT) == wire_ip and stage(trace, OUT, "reverse-node-status").names == names
     assert [m.status for m in trace.messages] == ["delivered", "delivered"]
 
 
 @pytest.mark.parametrize("written", ["exclus", "Exclus", "EXCLUS"])
 def test_name_match_is_case_insensitive(written: str) -> None:
-    """DOMAIN 5.4 / 9: names compare case-insensitively."""
-    trace = simulate(only_out(reference().with_stack("EXA", "hostname", written)))
+    """DOMAIN 5.4 / 9: names compare case-insensitively [MODEL]."""
+    trace = simulate(only_out(workaround(reference()).with_stack("EXA", "hostname", written)))
+    assert stage(trace, OUT, "names").names == ("EXCLUS",)  # from the HOSTS file, for the virtual IP (hypothesis S)
     assert stage(trace, OUT, "names").outcome == "found"
     assert route(trace, "EXCLUS", "EXA").status == "delivered"
 
@@ -677,37 +813,57 @@ def test_name_match_is_case_insensitive(written: str) -> None:
 def test_name_match_is_exact_without_fqdn_trimming() -> None:
     """DOMAIN 9: names compare exactly (no FQDN trimming): exclus.example.com does not match EXCLUS."""
     s = with_names(
-        only_out(reference().with_stack("EXA", "hostname", "exclus.example.com")),
-        hosts=(("EXA", EXA_IP), ("EXCLUS", VIP), ("exclus.example.com", VIP)),
+        only_out(workaround(reference()).with_stack("EXA", "hostname", "exclus.example.com")),
+        hosts=(("EXA", EXA_IP), ("EXCLUS", VIP), ("exclus.example.com", "10.0.1.99")),
     )
     trace = simulate(s)
+    assert stage(trace, OUT, "names").names == ("EXCLUS",)
     assert stage(trace, OUT, "names").outcome == "not found"
     assert route(trace, "EXCLUS", "EXA").status == "ndr"
 
 
-def test_a_ptr_record_naming_the_node_breaks_the_workaround() -> None:
-    """DOMAIN 5 [MODEL]: a PTR record for the node IP that names the node breaks the workaround."""
-    trace = simulate(workaround(only_out(reference())).with_ptr(NODE1_IP, "NODE1"))
-    assert stage(trace, OUT, "reverse-ptr").names == ("NODE1",)
-    assert stage(trace, OUT, "names").outcome == "not found"
-    assert hexes(trace, at=0) == [HEX_NODE1_IP, HEX_NODE1]
-    assert route(trace, "EXCLUS", "EXA").status == "ndr"
+@pytest.mark.parametrize("hypothesis", ["sender", "receiver"])
+def test_a_ptr_record_naming_the_node_breaks_the_workaround_only_under_r(hypothesis: str) -> None:
+    """DOMAIN 5b: under R a PTR record for the node IP that names the node breaks the workaround; under S it changes nothing."""
+    trace = simulate(workaround(only_out(reference())).with_ptr(NODE1_IP, "NODE1").with_hypothesis(hypothesis))  # type: ignore[arg-type]
+    if hypothesis == "receiver":
+        assert stage(trace, OUT, "reverse-ptr").names == ("NODE1",)
+        assert stage(trace, OUT, "names").outcome == "not found"
+        assert hexes(trace, at=0) == [HEX_NODE1_IP, HEX_NODE1]
+        assert route(trace, "EXCLUS", "EXA").status == "ndr"
+    else:
+        assert wire(trace, OUT) == VIP and "reverse-ptr" not in stage_names(trace, OUT)
+        assert route(trace, "EXCLUS", "EXA").status == "delivered"
 
 
-def test_netbios_off_breaks_the_workaround() -> None:
-    """DOMAIN 5 [MODEL]: a broken NetBIOS lookup breaks the workaround (no name is found for the node IP)."""
-    trace = simulate(workaround(only_out(reference())).with_netbios(False))
-    assert stage(trace, OUT, "reverse-node-status").names == ()
-    assert stage(trace, OUT, "names").outcome == "not found"
-    assert route(trace, "EXCLUS", "EXA").status == "ndr"
+@pytest.mark.parametrize(("hypothesis", "status"), [("sender", "delivered"), ("receiver", "ndr")])
+def test_netbios_off_breaks_the_workaround_only_under_r(hypothesis: str, status: str) -> None:
+    """DOMAIN 5b: under R broken NetBIOS breaks the workaround (no name for the node IP); under S the HOSTS file names the VIP."""
+    trace = simulate(workaround(only_out(reference())).with_netbios(False).with_hypothesis(hypothesis))  # type: ignore[arg-type]
+    if hypothesis == "receiver":
+        assert stage(trace, OUT, "reverse-node-status").names == ()
+        assert stage(trace, OUT, "names").outcome == "not found"
+    assert route(trace, "EXCLUS", "EXA").status == status
 
 
-def test_workaround_on_one_side_only() -> None:
-    """DOMAIN 5 [MODEL]: setting the host name on one side only breaks the direction that needs it (EXA must name EXCLUS)."""
-    only_cluster_side = simulate(reference().with_stack("EXCLUS", "hostname", "EXA"))
-    assert route(only_cluster_side, "EXCLUS", "EXA").status == "ndr"
-    only_peer_side = simulate(reference().with_stack("EXA", "hostname", "EXCLUS"))
-    assert [m.status for m in only_peer_side.messages] == ["delivered", "delivered"]
+@pytest.mark.parametrize(
+    ("hypothesis", "cluster_side", "peer_side"),
+    [
+        ("sender", ["delivered", "delivered"], ["ndr", "delivered"]),
+        ("receiver", ["ndr", "delivered"], ["delivered", "delivered"]),
+    ],
+)
+def test_workaround_on_one_side_only_differs_by_hypothesis(
+    hypothesis: str, cluster_side: list[str], peer_side: list[str]
+) -> None:
+    """DOMAIN 5b: S: the cluster side's change alone fixes mail from the cluster; R: the receiver side's change alone does."""
+    s = reference().with_hypothesis(hypothesis)  # type: ignore[arg-type]
+    only_cluster = simulate(s.with_stack("EXCLUS", "hostname", "EXA"))
+    assert [m.status for m in only_cluster.messages] == cluster_side
+    only_peer = simulate(s.with_stack("EXA", "hostname", "EXCLUS"))
+    assert [m.status for m in only_peer.messages] == peer_side
+    both = simulate(workaround(s))
+    assert [m.status for m in both.messages] == ["delivered", "delivered"]  # "on both servers" works under both
 
 
 def test_reverse_lookup_of_an_ip_nobody_answers_finds_no_name() -> None:
@@ -750,13 +906,15 @@ def test_wrong_mta_refuses_even_when_its_lookup_finds_a_connector() -> None:
     [
         ("rtm", [HEX_NODE1_IP, HEX_NODE1]),
         ("sp1", [HEX_NODE1_IP, HEX_NODE1]),
-        ("sp2", []),
+        (2431, []),
+        ("sp2", [HEX_NODE1]),
+        (2600, []),
         ("sp3", [HEX_NODE1]),
         ("sp4", [HEX_NODE1]),
     ],
 )
-def test_event_9301_per_receiving_build(build: str, expected: list[str]) -> None:
-    """DOMAIN 5: RTM/SP1 log both events; 2354-2620 (SP2) none, so the backlog is silent; SP3/SP4 only the second."""
+def test_event_9301_per_receiving_build(build: str | int, expected: list[str]) -> None:
+    """DOMAIN 5 (rev 2): RTM/SP1 log both events; SP2 only the second; other builds of 2354-2620 none; 2621 on the second."""
     trace = simulate(only_out(reference().with_build("EXA", build)))
     assert hexes(trace, at=0) == expected
     assert hexes(trace, at=600) == expected
@@ -765,13 +923,26 @@ def test_event_9301_per_receiving_build(build: str, expected: list[str]) -> None
 
 
 @pytest.mark.parametrize(
-    ("build", "expected"), [("rtm", [HEX_NODE1_IP]), ("sp1", [HEX_NODE1_IP]), ("sp2", []), ("sp3", []), ("sp4", [])]
+    ("build", "expected"), [("rtm", [HEX_VIP]), ("sp1", [HEX_VIP]), (2431, []), ("sp2", []), ("sp3", []), ("sp4", [])]
 )
-def test_event_9301_when_found_by_name(build: str, expected: list[str]) -> None:
-    """DOMAIN 5.4 / 9: found by name, the first event (RTM/SP1) was harmless; on SP3/SP4 the single 9301 appears only on refusal."""
-    trace = simulate(workaround(only_out(reference()).with_build("EXA", build)))
+def test_event_9301_when_found_by_name(build: str | int, expected: list[str]) -> None:
+    """DOMAIN 5.4 / 9: found by name, the first event (RTM/SP1) was harmless; on SP2 and 2621 on the single 9301 appears only on refusal."""
+    trace = simulate(workaround(only_out(reference()).with_build("EXA", build)))  # hypothesis S: EXCLUS presents the VIP
     assert hexes(trace) == expected
     assert route(trace, "EXCLUS", "EXA").status == "delivered"
+
+
+def test_the_event_steps_cite_the_article_for_the_build() -> None:
+    """DOMAIN 5 (rev 2): SP2's single event cites Q189345 (exc55sp2fix); a silent build cites Q234962; 2621 on, Q234962."""
+
+    def notes(build: str | int) -> list[tuple[str, str]]:
+        trace = simulate(only_out(reference().with_build("EXA", build)), until=0)
+        return [(st.basis, st.claim) for st in lookup_steps(trace, OUT) if st.lookup and st.lookup.stage.startswith("event")]
+
+    assert notes("sp2") == [("DOC Q189345", "9301-second-only"), ("DOC Q189345", "second-9301")]
+    assert notes(2431) == [("DOC Q234962", "9301-silent-builds"), ("DOC Q234962", "9301-silent-builds")]
+    assert notes("sp3") == [("DOC Q234962", "9301-from-2621"), ("DOC Q189345", "second-9301")]
+    assert notes("rtm") == [("DOC Q189345", "first-9301"), ("DOC Q189345", "second-9301")]
 
 
 def test_event_9301_fields_and_exact_text() -> None:
@@ -843,42 +1014,78 @@ def test_decoding_drill() -> None:
 
 
 def test_the_sender_logs_nothing() -> None:
-    """DOMAIN 5.5: the sender logs nothing; its queue grows and it retries every open interval."""
+    """DOMAIN 5.5 (rev 2): the server with the backlog logs nothing (Q193380); its queue grows and it retries."""
     trace = simulate(reference())
     assert trace.event_log
     assert {e.server for e in trace.event_log} == {"EXA"}
+    refusal = of(trace, OUT, "refuse")[0]
+    assert (refusal.basis, refusal.claim) == ("DOC Q193380", "refusal-silent-sender")
+
+
+def test_the_caller_is_known_by_the_connections_source_address() -> None:
+    """DOMAIN 3 (rev 2): the network address the receiver compares is the TCP source address: documented (Q197378)."""
+    step = of(simulate(only_out(reference()), until=0), OUT, "caller")[0]
+    assert (step.basis, step.claim) == ("DOC Q197378", "caller-address") and "From IP address" in step.text
+
+
+def test_an_ip_type_stack_connects_to_the_address_as_typed_a_model_assumption() -> None:
+    """DOMAIN 4 (rev 2): an IP-type stack connects to the Address as typed [MODEL] (Q152934 is about selectors only)."""
+    assert of(simulate(only_out(reference()), until=0), OUT, "resolve")[0].basis == "MODEL"
 
 
 # === Sections 6 and 9: retries, queues, NDR =====================================================
 
 
 def test_first_attempt_at_submission_then_every_open_interval_ndr_after_a_day() -> None:
-    """DOMAIN 6: first attempt at submission, retries every 600 s, 144 more; the NDR at 144 x 600 s = 86,400 s."""
+    """DOMAIN 6 (rev 2): 144 tries in all (Q234157), the first at submission, every 600 s; the NDR when the 144th fails,
+    at 143 x 600 s = 85,800 s (23:50:00)."""
     trace = simulate(reference())
-    assert attempt_times(trace, OUT) == [600.0 * i for i in range(145)]
+    assert attempt_times(trace, OUT) == [600.0 * i for i in range(144)]
     m = route(trace, "EXCLUS", "EXA")
-    assert (m.status, m.attempts, m.returned_at, m.delivered_at) == ("ndr", 145, 86400.0, None)
+    assert (m.status, m.attempts, m.returned_at, m.delivered_at) == ("ndr", 144, 85800.0, None)
     (ndr,) = [st for st in trace.steps if st.kind == "ndr"]
-    assert (ndr.time, ndr.actor, ndr.message) == (86400.0, "EXCLUS", "m1")
+    assert (ndr.time, ndr.actor, ndr.message) == (85800.0, "EXCLUS", "m1")
+    assert (ndr.basis, ndr.claim) == ("DOC Q234157", "max-open-retries")
+    retry = of(trace, OUT, "retry")[0]
+    assert (retry.basis, retry.claim) == ("DOC Q234157", "open-interval") and "attempt 2 of at most 144" in retry.text
 
 
-@pytest.mark.parametrize(("retries", "interval", "at"), [(3, 100, 0), (3, 100, 50), (0, 600, 7), (5, 2.5, 0)])
+@pytest.mark.parametrize(("retries", "interval", "at"), [(3, 100, 0), (3, 100, 50), (1, 600, 7), (5, 2.5, 0)])
 def test_custom_override_values(retries: int, interval: float, at: float) -> None:
-    """DOMAIN 6 / 9: 1 + max open retries attempts, every open interval; the NDR at the time of the last one."""
+    """DOMAIN 6 / 9 (rev 2): max open retries tries in all, every open interval; the NDR at the time of the last one."""
     s = with_messages(reference().with_retries("EXCLUS", max_open_retries=retries, open_interval=interval), (at, "EXCLUS", "EXA"))
     trace = simulate(s)
-    expected = [at + interval * i for i in range(retries + 1)]
+    expected = [at + interval * i for i in range(retries)]
     assert attempt_times(trace, OUT) == expected
     m = route(trace, "EXCLUS", "EXA")
-    assert (m.status, m.attempts, m.returned_at) == ("ndr", retries + 1, expected[-1])
+    assert (m.status, m.attempts, m.returned_at) == ("ndr", retries, expected[-1])
+
+
+def test_max_open_retries_zero_is_read_as_one() -> None:
+    """DOMAIN 6 (rev 2): a value of 0 is read as 1: the try at submission always happens [MODEL]."""
+    s = with_messages(reference().with_retries("EXCLUS", max_open_retries=0), (7, "EXCLUS", "EXA"))
+    trace = simulate(s)
+    assert attempt_times(trace, OUT) == [7.0]
+    assert route(trace, "EXCLUS", "EXA").attempts == 1
+    assert "read as 1" in of(trace, OUT, "ndr")[0].text
 
 
 def test_everything_scheduled_at_or_before_until_happens() -> None:
-    """DOMAIN 9: everything scheduled at or before `until` happens (the NDR at exactly 86,400 s); later, it stays queued."""
-    at_the_end = route(simulate(reference(), until=86400), "EXCLUS", "EXA")
-    assert (at_the_end.status, at_the_end.attempts) == ("ndr", 145)
-    just_before = route(simulate(reference(), until=86399.5), "EXCLUS", "EXA")
-    assert (just_before.status, just_before.attempts, just_before.returned_at) == ("queued", 144, None)
+    """DOMAIN 9: everything scheduled at or before `until` happens (the NDR at exactly 85,800 s); later, it stays queued."""
+    at_the_end = route(simulate(reference(), until=85800), "EXCLUS", "EXA")
+    assert (at_the_end.status, at_the_end.attempts) == ("ndr", 144)
+    just_before = route(simulate(reference(), until=85799.5), "EXCLUS", "EXA")
+    assert (just_before.status, just_before.attempts, just_before.returned_at) == ("queued", 143, None)
+
+
+def test_a_scripted_action_after_until_is_reported_not_dropped() -> None:
+    """DOMAIN 9 (rev 2): a scripted action after `until` is reported as not reached (a note in the trace); so is a late message."""
+    s = with_messages(with_failovers(reference(), 5000), (0, "EXCLUS", "EXA"), (9000, "EXA", "EXCLUS"))
+    trace = simulate(s, until=3600)
+    notes = [st for st in trace.steps if st.kind == "unreached"]
+    assert [(st.time, st.basis) for st in notes] == [(3600.0, "MODEL"), (3600.0, "MODEL")]
+    assert "failover of WOLFPACK at 01:23:20" in notes[0].text and "m2 is to be sent at 02:30:00" in notes[1].text
+    assert trace.steps[-1].kind == "end" and not [st for st in trace.steps if st.kind == "failover"]
 
 
 def test_a_later_message_joins_the_queue_and_its_retry_schedule() -> None:
@@ -887,8 +1094,8 @@ def test_a_later_message_joins_the_queue_and_its_retry_schedule() -> None:
     trace = simulate(s)
     assert 100 not in attempt_times(trace, OUT)  # no attempt of its own: the queue was not empty
     first, second = trace.messages
-    assert (first.status, first.attempts, first.returned_at) == ("ndr", 145, 86400.0)
-    assert (second.status, second.attempts, second.returned_at) == ("ndr", 145, 87000.0)
+    assert (first.status, first.attempts, first.returned_at) == ("ndr", 144, 85800.0)
+    assert (second.status, second.attempts, second.returned_at) == ("ndr", 144, 86400.0)
 
 
 def test_delivery_times_on_one_association() -> None:
@@ -910,7 +1117,7 @@ def test_delivery_time_after_retries() -> None:
     NODE2 is active at first and a PTR record names NODE2, so the workaround fails from NODE2; the failover at 1000
     brings the group back to NODE1, whose node status answers EXCLUS.
     """
-    s = workaround(reference()).failed_over("WOLFPACK").with_ptr(NODE2_IP, "NODE2")
+    s = workaround(reference()).failed_over("WOLFPACK").with_ptr(NODE2_IP, "NODE2").with_hypothesis("receiver")
     s = with_failovers(with_messages(s, (0, "EXCLUS", "EXA"), (100, "EXCLUS", "EXA")), 1000)
     trace = simulate(s)
     assert attempt_times(trace, OUT) == [0, 600, 1200]
@@ -956,13 +1163,14 @@ def test_every_kind_of_failed_try_counts_as_an_attempt(breakage: str) -> None:
         "firewall": lambda: s.with_firewall([]),
         "no-mta": lambda: s.with_address("EXA", NODE2_IP),
         "unreachable": lambda: s.with_address("EXA", "10.0.1.99"),
-        "bind": lambda: s.with_override("EXA", VIP),
+        "bind": lambda: s.with_build("EXA", "sp2").with_override("EXA", VIP),
         "refusal": lambda: s.with_address("EXCLUS", "10.0.0.99"),
     }[breakage]()
     trace = simulate(s)
-    assert attempt_times(trace, IN) == [0, 10, 20]
+    assert attempt_times(trace, IN) == [0, 10]  # max open retries 2: two tries in all
+    assert {a.outcome for a in trace.attempts(IN)} == ({"refused"} if breakage == "refusal" else {"failed"})
     m = route(trace, "EXA", "EXCLUS")
-    assert (m.status, m.attempts, m.returned_at) == ("ndr", 3, 20)
+    assert (m.status, m.attempts, m.returned_at) == ("ndr", 2, 10)
 
 
 # === Section 9: failover ======================================================================
@@ -998,7 +1206,7 @@ def test_after_failover_the_old_node_runs_no_mta() -> None:
     assert (connect.to_host, connect.receiver, connect.phase) == ("NODE1", None, "failed")
     assert lookups(trace, IN) == []
     m = route(trace, "EXA", "EXCLUS")
-    assert (m.status, m.attempts, m.presented_address) == ("ndr", 3, None)
+    assert (m.status, m.attempts, m.presented_address) == ("ndr", 2, None)
     # while the new node's own IP reaches the MTA
     trace = simulate(s.failed_over("WOLFPACK").with_address("EXA", NODE2_IP))
     assert of(trace, IN, "connect")[0].connection.receiver == "EXCLUS"  # type: ignore[union-attr]
@@ -1069,9 +1277,9 @@ def test_failover_drops_only_associations_it_touches() -> None:
 def test_queues_survive_failover_and_retry_times_go_on_unchanged() -> None:
     """DOMAIN 9: failover keeps queues (shared disk) and retry times go on unchanged; the MTA now sends from the new node."""
     trace = simulate(with_failovers(reference(), 900))
-    assert attempt_times(trace, OUT) == [600.0 * i for i in range(145)]
+    assert attempt_times(trace, OUT) == [600.0 * i for i in range(144)]
     m = route(trace, "EXCLUS", "EXA")
-    assert (m.status, m.attempts, m.returned_at, m.presented_address) == ("ndr", 145, 86400.0, NODE2_IP)
+    assert (m.status, m.attempts, m.returned_at, m.presented_address) == ("ndr", 144, 85800.0, NODE2_IP)
     assert hexes(trace, at=1200) == ["0A00010C", "4E4F444532"]
 
 
@@ -1094,7 +1302,7 @@ def test_no_allow_sources_passes_everything() -> None:
 def test_an_empty_allow_list_drops_everything() -> None:
     """DOMAIN 9: an empty list drops everything; a drop records no presented address and no MTA sees it."""
     trace = simulate(quick(quick(reference().with_firewall([]), "EXA"), "EXCLUS"))
-    assert [(m.status, m.attempts, m.presented_address) for m in trace.messages] == [("ndr", 3, None), ("ndr", 3, None)]
+    assert [(m.status, m.attempts, m.presented_address) for m in trace.messages] == [("ndr", 2, None), ("ndr", 2, None)]
     assert trace.event_log == ()
     assert not [st for st in trace.steps if st.lookup is not None or st.kind == "connect"]
     drops = [st for st in trace.steps if st.kind == "firewall"]
@@ -1122,7 +1330,7 @@ def test_the_firewall_is_checked_before_anything_else(destination_ip: str) -> No
 
 def test_the_firewall_does_not_filter_name_lookups() -> None:
     """DOMAIN 9: the firewall does not filter name lookups (WINS forward lookups and node status still work)."""
-    s = with_names(workaround(reference()), hosts=()).with_firewall([NODE1_IP, EXA_IP])
+    s = with_names(workaround(reference()), hosts=()).with_firewall([NODE1_IP, EXA_IP]).with_hypothesis("receiver")
     trace = simulate(s)
     assert destination(trace, OUT) == EXA_IP
     assert stage(trace, OUT, "reverse-node-status").names == ("NODE1", "EXCLUS")
@@ -1150,7 +1358,7 @@ def test_presented_address_is_not_recorded_when_no_mta_accepted_the_connection(b
         "firewall": lambda: s.with_firewall([EXA_IP]),
         "no-mta": lambda: s.with_address("EXCLUS", NODE2_IP),
         "unreachable": lambda: s.with_address("EXCLUS", "10.0.0.99"),
-        "bind": lambda: s.with_override("EXCLUS", NODE2_IP),
+        "bind": lambda: s.with_build("EXCLUS", "sp2").with_override("EXCLUS", NODE2_IP),
     }[breakage]()
     m = route(simulate(s), "EXCLUS", "EXA")
     assert (m.status, m.presented_address) == ("ndr", None)
@@ -1158,7 +1366,7 @@ def test_presented_address_is_not_recorded_when_no_mta_accepted_the_connection(b
 
 def test_presented_address_is_the_one_seen_on_the_last_attempt_that_reached_an_mta() -> None:
     """DOMAIN 9 / DESIGN: the presented address is from the last attempt that reached an MTA; later failures keep it."""
-    s = with_failovers(only_out(reference().with_override("EXCLUS", NODE1_IP)), 300)
+    s = with_failovers(only_out(reference().with_build("EXCLUS", "sp2").with_override("EXCLUS", NODE1_IP)), 300)
     trace = simulate(s)
     assert wire(trace, OUT, attempt=2) is None  # NODE2 cannot bind NODE1's address
     assert route(trace, "EXCLUS", "EXA").presented_address == NODE1_IP
@@ -1178,11 +1386,13 @@ def test_two_clusters_both_present_node_ips() -> None:
 def test_two_clusters_with_the_workaround_deliver_both_ways() -> None:
     """DOMAIN 5: the host-name workaround on both servers works between two clusters, also after one fails over."""
     s = loads_scenario(TWO_CLUSTERS).with_stack("EXC1", "hostname", "EXC2").with_stack("EXC2", "hostname", "EXC1")
-    for variant in (s, s.failed_over("C1"), s.failed_over("C2")):
-        assert [m.status for m in simulate(variant).messages] == ["delivered", "delivered"]
-    trace = simulate(s.failed_over("C2"))
+    for h in ("sender", "receiver"):
+        for variant in (s, s.failed_over("C1"), s.failed_over("C2")):
+            assert [m.status for m in simulate(variant.with_hypothesis(h)).messages] == ["delivered", "delivered"]
+    trace = simulate(s.failed_over("C2").with_hypothesis("receiver"))
     assert route(trace, "EXC2", "EXC1").presented_address == "10.0.2.12"
     assert stage(trace, "EXC2->EXC1", "reverse-node-status").names == ("N4", "EXC2")
+    assert route(simulate(s.failed_over("C2")), "EXC2", "EXC1").presented_address == "10.0.2.20"  # S: the virtual IP
 
 
 def test_two_clusters_with_the_fix_present_virtual_ips() -> None:
@@ -1192,7 +1402,8 @@ def test_two_clusters_with_the_fix_present_virtual_ips() -> None:
     assert [(m.status, m.presented_address) for m in trace.messages] == [("delivered", "10.0.1.20"), ("delivered", "10.0.2.20")]
 
 
-def test_three_servers_each_connector_on_its_own() -> None:
+@pytest.mark.parametrize(("hypothesis", "one_side"), [("sender", "ndr"), ("receiver", "delivered")])
+def test_three_servers_each_connector_on_its_own(hypothesis: str, one_side: str) -> None:
     """DOMAIN 2 / 5: many servers: a hub with two connectors; each route follows the same rules independently."""
     extra = (
         EXB
@@ -1210,25 +1421,26 @@ def test_three_servers_each_connector_on_its_own() -> None:
         (0, "EXCLUS", "EXB"),
         (0, "EXB", "EXCLUS"),
     )
-    trace = simulate(s)
+    trace = simulate(s.with_hypothesis(hypothesis))  # type: ignore[arg-type]
     statuses = {(m.sender, m.recipient): m.status for m in trace.messages}
     assert statuses == {
         ("EXCLUS", "EXA"): "ndr",  # EXA has only IP-type connectors
         ("EXA", "EXCLUS"): "delivered",
         ("EXA", "EXB"): "delivered",
         ("EXB", "EXA"): "delivered",
-        ("EXCLUS", "EXB"): "delivered",  # EXB names EXCLUS on its Stack tab: the workaround, one side
+        ("EXCLUS", "EXB"): one_side,  # EXB names EXCLUS on its Stack tab: the workaround on the receiver's side only
         ("EXB", "EXCLUS"): "delivered",
     }
     assert {e.server for e in trace.event_log} == {"EXA", "EXB"}
-    assert set(hexes(trace, server="EXB")) == {HEX_NODE1_IP}  # EXB (SP1) logs only the harmless first event
+    # EXB (RTM) logs the harmless first event; under S, where it refuses, the second (NODE1) too
+    assert set(hexes(trace, server="EXB")) == ({HEX_NODE1_IP} if one_side == "delivered" else {HEX_NODE1_IP, HEX_NODE1})
 
 
 # --- found by an independent review of the first version -------------------------------------
 
 
 def test_a_cluster_without_exchange_is_not_called_passive() -> None:
-    text = REFERENCE.replace('[servers.EXCLUS]\nsite = "SITEB"\nhost = "EXCLUS"\nbuild = "sp1"\n', "")
+    text = REFERENCE.replace('[servers.EXCLUS]\nsite = "SITEB"\nhost = "EXCLUS"\nbuild = "rtm"\n', "")
     text = text.split('[[connectors]]\nserver = "EXCLUS"')[0] + "\n[names]\n" + text.split("[names]\n", 1)[1]
     text = text.split("[[messages]]")[0] + '[[messages]]\nat = 0\nfrom = "EXA"\nto = "EXCLUS"\n'
     text = text.replace('remote = "EXCLUS"', 'remote = "EXB"').replace('to = "EXCLUS"', 'to = "EXB"')

@@ -43,8 +43,8 @@ def test_a_day_of_retries_fits_in_a_few_dozen_frames() -> None:
     assert [f.step for f in frames] == sorted(f.step for f in frames)
     assert frames[0].step == 0 and frames[-1].step == len(KB.steps) - 1
     collapsed = [f for f in frames if f.caption]
-    assert len(collapsed) == 1 and collapsed[0].repeats == 144
-    assert "144 more refused attempts on EXCLUS -> EXA, every 600 s (00:10:00 to 24:00:00)" in (collapsed[0].caption or "")
+    assert len(collapsed) == 1 and collapsed[0].repeats == 143  # 144 tries in all (Q234157): the first shown, 143 more
+    assert "143 more refused attempts on EXCLUS -> EXA, every 600 s (00:10:00 to 23:50:00)" in (collapsed[0].caption or "")
     kinds = {KB.steps[f.step].kind for f in frames}
     assert {"present", "lookup", "reverse", "event", "refuse", "accept", "deliver", "ndr", "end"} <= kinds
 
@@ -78,8 +78,8 @@ def test_refused_frame_shows_claimed_wire_outcome_events_and_clock() -> None:
     assert "✖ connector not found: refused" in texts
     assert "00:00:00   4E4F444531 = 'NODE1'" in texts and "00:00:00   0A00010B = 10.0.1.11" in texts
     assert "Event Viewer on EXA" in texts
-    assert any(t.startswith("00:00:00    step 22 of 2041") for t in texts)
-    assert KB.steps[i].text in texts and "basis: documented (KB Q189345)" in texts
+    assert any(t.startswith(f"00:00:00    step {i + 1} of {len(KB.steps)}") for t in texts)
+    assert KB.steps[i].text in texts and "basis: documented (KB Q193380)" in texts
     assert "NODE1 (active)\n10.0.1.11" in texts and "NODE2 (passive)\n10.0.1.12" in texts
 
 
@@ -104,10 +104,10 @@ def test_found_and_refused_differ_in_line_style_and_symbol_not_only_colour() -> 
 def test_collapsed_frame_and_reverse_lookup_frame() -> None:
     portrayals = storyboard_portrayals(KB)
     collapsed = next(p for p in portrayals if "more refused attempts" in p.narration_text)
-    assert collapsed.clock == "24:00:00"
+    assert collapsed.clock == "23:50:00"
     reverse = next(p for p in portrayals if p.lookup and "node status" in p.lookup)
-    assert reverse.lookup == "EXA: reverse lookup: NetBIOS node status -> NODE1, EXCLUS"
-    assert reverse.basis == "MODEL" and reverse.basis_text == "model assumption"
+    assert reverse.lookup == "EXA: reverse lookup: NetBIOS node status -> NODE1"
+    assert reverse.basis == "DOC Q138086" and reverse.basis_text == "documented (KB Q138086)"
 
 
 def test_failover_moves_the_virtual_server_box() -> None:
@@ -297,7 +297,8 @@ def test_export_bad_frame_exits_2(tmp_path: Path) -> None:
         cwd=tmp_path,
         timeout=60,
     )
-    assert result.returncode == 2 and "--frame: must be between 0 and 26" in result.stderr
+    last = len(storyboard(KB)) - 1
+    assert result.returncode == 2 and f"--frame: must be between 0 and {last}" in result.stderr
     assert not (tmp_path / "x.png").exists()
 
 

@@ -43,16 +43,32 @@ def test_the_kb_case_refuses(lab: Lab) -> None:
     assert "4E4F444531 = &#x27;NODE1&#x27;" in lab.events.value or "4E4F444531 = 'NODE1'" in lab.events.value
 
 
-def test_remote_host_name_on_exa_makes_mail_flow(lab: Lab) -> None:
+def test_remote_host_name_on_exa_makes_mail_flow_only_under_hypothesis_r(lab: Lab) -> None:
     lab.controls["stack:EXA"].value = "hostname"
     assert lab.scenario.connector("EXA").stack == "hostname"
     assert lab.controls["address:EXA"].value == "EXCLUS" == lab.scenario.connector("EXA").address
-    assert statuses(lab) == ["delivered", "delivered"]
+    assert statuses(lab) == ["ndr", "delivered"]  # hypothesis S: node status names NODE1 only
+    lab.controls["hypothesis"].value = "receiver"
+    assert lab.scenario.hostname_stack == "receiver" and statuses(lab) == ["delivered", "delivered"]
     go_to(lab, "accept", sender="EXCLUS")
     assert "✔ association accepted" in lab.picture.texts()  # type: ignore[union-attr]
 
 
+def test_the_workaround_on_both_servers_works_under_both_hypotheses_and_after_failover(lab: Lab) -> None:
+    lab.controls["stack:EXA"].value = "hostname"
+    lab.controls["stack:EXCLUS"].value = "hostname"
+    assert lab.controls["address:EXCLUS"].value == "EXA"
+    for hypothesis, wire in (("sender", "10.0.1.20"), ("receiver", "10.0.1.12")):
+        lab.controls["hypothesis"].value = hypothesis
+        lab.controls["failover:WOLFPACK"].click()
+        assert statuses(lab) == ["delivered", "delivered"]
+        if lab.scenario.cluster("WOLFPACK").active == "NODE2":
+            assert lab.trace.message("m1").presented_address == wire
+    assert lab.scenario.cluster("WOLFPACK").active == "NODE1" == lab.controls["active:WOLFPACK"].value
+
+
 def test_failing_over_keeps_the_workaround_flowing(lab: Lab) -> None:
+    lab.controls["hypothesis"].value = "receiver"
     lab.controls["stack:EXA"].value = "hostname"
     lab.controls["failover:WOLFPACK"].click()
     assert lab.scenario.cluster("WOLFPACK").active == "NODE2" == lab.controls["active:WOLFPACK"].value
@@ -71,11 +87,19 @@ def test_pointing_exa_at_the_node_ip_works_until_a_failover(lab: Lab) -> None:
     assert "✖ no MTA listening on 10.0.1.11" in lab.picture.texts()  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("key", "value"), [("fix:EXCLUS", True), ("override:EXCLUS", "10.0.1.20"), ("build:EXCLUS", "sp2")])
-def test_the_fix_or_the_override_makes_the_ip_stack_work(lab: Lab, key: str, value: object) -> None:
+@pytest.mark.parametrize(("key", "value"), [("fix:EXCLUS", True), ("build:EXCLUS", "sp1"), ("build:EXCLUS", "sp2")])
+def test_the_fix_makes_the_ip_stack_work(lab: Lab, key: str, value: object) -> None:
     lab.controls[key].value = value
     assert statuses(lab) == ["delivered", "delivered"]
     assert lab.trace.message("m1").presented_address == "10.0.1.20"
+
+
+def test_the_override_needs_build_2431(lab: Lab) -> None:
+    lab.controls["override:EXCLUS"].value = "10.0.1.20"
+    assert statuses(lab) == ["ndr", "delivered"]  # RTM does not read it
+    lab.controls["build:EXCLUS"].value = 2431
+    assert lab.controls["build:EXCLUS"].value == 2431 and statuses(lab) == ["delivered", "delivered"]
+    assert lab.trace.attempts("EXCLUS->EXA")[0].connection.source_rule == "override"
 
 
 def test_build_change_updates_the_fix_box(lab: Lab) -> None:
@@ -87,6 +111,7 @@ def test_build_change_updates_the_fix_box(lab: Lab) -> None:
 
 
 def test_name_service_controls_break_the_workaround(lab: Lab) -> None:
+    lab.controls["hypothesis"].value = "receiver"
     lab.controls["stack:EXA"].value = "hostname"
     lab.controls["ptr:NODE1"].value = True
     assert dict(lab.scenario.names.ptr) == {"10.0.1.11": "NODE1"} and statuses(lab)[0] == "ndr"
@@ -198,7 +223,7 @@ def test_predict_then_reveal(lab: Lab) -> None:
 def test_compare_with_a_kept_run(lab: Lab) -> None:
     lab.controls["compare:keep"].click()
     assert "The two runs are the same." in lab.comparison.value
-    lab.controls["stack:EXA"].value = "hostname"
+    lab.controls["stack:EXCLUS"].value = "hostname"
     assert "first difference at step" in lab.comparison.value
     assert "before: m1 ndr; m2 delivered" in lab.comparison.value and "now: m1 delivered; m2 delivered" in lab.comparison.value
     lab.controls["compare:jump"].click()

@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "xcon_teach"
 LAYERS = {
     "xcon_teach.errors": 0,
     "xcon_teach.text": 0,
+    "xcon_teach.sources": 0,
     "xcon_teach.scenario": 1,
     "xcon_teach.sim": 2,
     "xcon_teach.draw": 3,

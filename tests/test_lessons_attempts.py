@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from xcon_teach import UsageError, load_scenario, simulate
-from xcon_teach.lessons.attempts import attempt_lines, attempt_steps, first_failure_lines, lookup_lines
+from xcon_teach.lessons.attempts import attempt_lines, attempt_steps, capture_lines, first_failure_lines, lookup_lines
 
 
 def test_attempt_steps_are_picked_by_start_time_and_end_with_the_outcome() -> None:
@@ -15,7 +15,7 @@ def test_attempt_steps_are_picked_by_start_time_and_end_with_the_outcome() -> No
     assert [s.kind for s in first][-1] == "deliver"  # accepted, then the message arrives
     later = attempt_steps(trace, "exa->exclus", at=3600)  # any case; after the failover
     assert later[0].time == 3600 and later[0].connection is not None and later[0].connection.attempt == 1
-    assert [s.kind for s in later] == ["attempt", "resolve", "present", "connect", "retry"]
+    assert [s.kind for s in later] == ["attempt", "resolve", "present", "connect", "retry"]  # EXA: one address, one step
     assert all(s.connection is not None and s.connection.connector == "EXA->EXCLUS" for s in later)
 
 
@@ -44,14 +44,16 @@ def test_attempt_lines_filter_by_kind() -> None:
     )
 
 
-def test_lookup_lines_show_the_workaround_through_node_status_after_failover() -> None:
-    """DOMAIN.md section 5, 'why the workaround works' [MODEL]: node status answers with the cluster name."""
-    trace = simulate(load_scenario("workaround"))
-    before = lookup_lines(trace, "EXCLUS->EXA").splitlines()
-    after = lookup_lines(trace, "EXCLUS->EXA", at=3600).splitlines()
-    assert "NODE1 answers NODE1, EXCLUS  [MODEL]" in before[4] and "accepts" in before[-1]
-    assert "NODE2 answers NODE2, EXCLUS  [MODEL]" in after[4] and "accepts" in after[-1]
+def test_lookup_lines_show_the_workaround_after_failover_under_both_hypotheses() -> None:
+    """DOMAIN.md 5b: under R node status lists the cluster name; under S the HOSTS file names the virtual IP."""
+    r = simulate(load_scenario("workaround").with_hypothesis("receiver"))
+    before = lookup_lines(r, "EXCLUS->EXA").splitlines()
+    after = lookup_lines(r, "EXCLUS->EXA", at=3600).splitlines()
+    assert "NODE1 answers with every name it has registered, NODE1, EXCLUS" in before[4] and before[4].endswith("[HYPOTHESIS R]")
+    assert "NODE2 answers with every name it has registered, NODE2, EXCLUS" in after[4] and "accepts" in after[-1]
     assert all(line.startswith("01:00:00") for line in after)
+    s = lookup_lines(simulate(load_scenario("workaround")), "EXCLUS->EXA", at=3600).splitlines()
+    assert "looks up 10.0.1.20 in the HOSTS file: EXCLUS" in s[2] and "accepts" in s[-1]
 
 
 def test_lookup_lines_are_empty_when_no_mta_saw_the_attempt() -> None:
@@ -62,7 +64,7 @@ def test_first_failure_lines_find_the_first_attempt_without_mail() -> None:
     text = first_failure_lines(simulate(load_scenario("wrong-fix")))
     assert text.startswith("01:00:00  EXA      attempt") and "runs no MTA" in text
     ptr = first_failure_lines(simulate(load_scenario("ptr-breaks-workaround")), kinds=["reverse", "refuse"])
-    assert ptr.splitlines()[-2].endswith("the PTR record of 10.0.1.11: NODE1  [DOC Q189345]")
+    assert ptr.splitlines()[-2].endswith("the PTR record of 10.0.1.11: NODE1  [DOC Q193380]")
     assert "refuses" in ptr.splitlines()[-1]
     assert first_failure_lines(simulate(load_scenario("workaround"))) == ""
 
@@ -71,13 +73,33 @@ def test_the_nth_attempt_is_its_lines_of_the_full_transcript() -> None:
     trace = simulate(load_scenario("kb-q169113"), until=700)
     lines = attempt_lines(trace, "EXCLUS->EXA", nth=2).splitlines()
     assert lines and all(line in trace.to_text().splitlines() for line in lines)
-    assert lines[0].startswith("00:10:00  EXCLUS   attempt") and "attempt 2 of at most 145" in lines[0]
+    assert lines[0].startswith("00:10:00  EXCLUS   attempt") and "attempt 2 of at most 144" in lines[0]
     assert {line.split()[1] for line in lines} == {"EXCLUS", "EXA"}
 
 
 def test_one_actors_lines_and_a_missing_attempt() -> None:
     trace = simulate(load_scenario("kb-q169113"), until=0)
     sender = attempt_lines(trace, "EXCLUS", actor="exclus").splitlines()
-    assert [line.split()[2] for line in sender] == ["attempt", "resolve", "present", "connect", "retry"]
+    assert [line.split()[2] for line in sender] == ["attempt", "resolve", "present", "present", "present", "connect", "retry"]
     with pytest.raises(UsageError, match="nth"):
         attempt_lines(trace, "EXCLUS->EXA", nth=2)
+
+
+def test_capture_lines_show_the_evidence_that_tells_the_hypotheses_apart() -> None:
+    """DOMAIN.md 5b: a capture at the receiver shows source 10.0.1.20 under S; 10.0.1.11 and a node status query under R."""
+    workaround = load_scenario("workaround")
+    under_s = capture_lines(simulate(workaround.with_hypothesis("sender"), until=0), "EXCLUS->EXA").splitlines()
+    under_r = capture_lines(simulate(workaround.with_hypothesis("receiver"), until=0), "EXCLUS->EXA").splitlines()
+    assert under_s[1].split()[1:3] == ["10.0.1.20", "10.0.0.10"] and len(under_s) == 3  # HOSTS answers: no packet
+    assert not any("UDP" in line for line in under_s)
+    assert under_r[1].split()[1:3] == ["10.0.1.11", "10.0.0.10"]
+    assert any("UDP port 137" in line and "node status request to 10.0.1.11" in line for line in under_r)
+    assert any("UDP port 53" in line and "PTR query for 10.0.1.11; answer: no record" in line for line in under_r)
+    assert under_r[-1].endswith("EXA accepts the association: mail flows")
+
+
+def test_capture_lines_stop_at_a_ptr_record_and_show_nothing_a_firewall_dropped() -> None:
+    ptr = capture_lines(simulate(load_scenario("ptr-breaks-workaround"), until=0), "EXCLUS->EXA")
+    assert "answer: NODE1" in ptr and "UDP port 137" not in ptr and ptr.rstrip().endswith("EXA refuses the association")
+    dropped = capture_lines(simulate(load_scenario("firewall"), until=0), "EXCLUS->EXA")
+    assert dropped == "Nothing of this attempt on EXCLUS->EXA reached a receiving MTA.\n"

@@ -9,6 +9,7 @@ from xcon_teach.lessons.basics import (
     check_decoding,
     compare_source_choice,
     event_viewer,
+    events_by_build,
     queue_timeline,
     rule_table,
     with_mail_every,
@@ -67,7 +68,7 @@ def test_queue_timeline_shows_the_queue_growing_and_a_silent_sender(kb: Scenario
 def test_queue_timeline_ends_with_the_end_of_the_run_and_counts_ndrs(kb: Scenario) -> None:
     rows = queue_timeline(simulate(kb), "EXCLUS->EXA", every=36000).splitlines()
     assert [r.split()[0] for r in rows[1:]] == ["00:00:00", "10:00:00", "20:00:00", "25:00:00"]
-    assert rows[-1].split()[1:5] == ["0", "0", "1", "145"]
+    assert rows[-1].split()[1:5] == ["0", "0", "1", "144"]
 
 
 def test_queue_timeline_counts_deliveries(kb: Scenario) -> None:
@@ -107,7 +108,8 @@ def test_rule_table_labels_every_basis_for_a_learner() -> None:
     assert lines[0].split()[:3] == ["#", "stage", "basis"]
     assert len(lines) == 1 + len(flatten(STAGES))
     node_status = next(line for line in lines if "reverse-node-status" in line)
-    assert "model assumption" in node_status and "documented" not in node_status
+    assert "documented (KB Q138086)" in node_status and "under hypothesis R" in node_status
+    assert "hypothesis S (one of two readings; not documented)" in rule_table(SOURCE_RULES)
     assert "documented (KB Q197378)" in rule_table(SOURCE_RULES).splitlines()[1]
 
 
@@ -117,7 +119,7 @@ def test_rule_table_lists_every_stage_with_its_basis() -> None:
     assert len(rows) == len(shown) == 7
     for row, stage in zip(rows, shown, strict=True):
         assert stage.name in row and ("model assumption" in row) == (stage.basis == "MODEL")
-    assert "model assumption" in rows[4] and "reverse-node-status" in rows[4]
+    assert "documented (KB Q138086)" in rows[4] and "reverse-node-status" in rows[4]
 
 
 # --- compare_source_choice ----------------------------------------------------------------------
@@ -174,3 +176,20 @@ def test_check_decoding_reads_a_four_letter_name_as_an_ip() -> None:
 def test_check_decoding_refuses_what_is_not_hex() -> None:
     with pytest.raises(ValueError, match="not a hex network address"):
         check_decoding({"0A0G": "?"})
+
+
+def test_events_by_build_follows_the_build_table(kb: Scenario) -> None:
+    """DOMAIN.md 5 (rev 2): RTM, SP1 both events; SP2 the second; 2431 none (Q234962 "some"); SP3, SP4 the second."""
+    rows = [line.split("  ") for line in events_by_build(kb, "EXA").splitlines()[1:]]
+    counts = {r[0].strip(): next(c.strip() for c in r[1:] if c.strip()) for r in rows}
+    assert counts == {
+        "RTM (build 1960)": "2",
+        "SP1 (build 2232)": "2",
+        "build 2431": "0",
+        "SP2 (build 2448)": "1",
+        "SP3 (build 2650)": "1",
+        "SP4 (build 2653)": "1",
+    }
+    table = events_by_build(kb, "exa", builds=(2431, "sp2"))
+    assert "build 2431        0       (none)" in table and "documented (KB Q234962)" in table
+    assert table.index("build 2431") < table.index("SP2")  # in build order

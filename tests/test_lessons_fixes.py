@@ -13,18 +13,19 @@ from xcon_teach.lessons.fixes import failover_table, frame_of, retry_summary, se
 
 
 def test_retry_summary_reads_a_day_of_retries_from_the_trace() -> None:
-    """DOMAIN.md section 6: 1 + 144 attempts, 600 s apart; NDR at 144 x 600 s = 86,400 s [DOC Q234157, MODEL timing]."""
+    """DOMAIN.md section 6 (rev 2): 144 tries in all, 600 s apart; NDR at 143 x 600 s = 85,800 s [DOC Q234157, MODEL timing]."""
     text = retry_summary(simulate(load_scenario("kb-q169113")), "m1")
     assert text == (
-        "m1 EXCLUS->EXA: 145 attempts, the first at 00:00:00, the last at 24:00:00, 600 s apart\n"
-        "Override tab of EXCLUS->EXA: max open retries 144, open interval 600 s; 144 x 600 s = 86,400 s\n"
-        "returned to its sender as a non-delivery report (NDR) at 24:00:00\n"
+        "m1 EXCLUS->EXA: 144 attempts, the first at 00:00:00, the last at 23:50:00, 600 s apart\n"
+        "Override tab of EXCLUS->EXA: max open retries 144 (the tries in all), open interval 600 s; "
+        "the last try 143 x 600 s = 85,800 s after the first\n"
+        "returned to its sender as a non-delivery report (NDR) at 23:50:00\n"
     )
 
 
 def test_retry_summary_follows_the_override_tab_and_other_endings() -> None:
     short = load_scenario("kb-q169113").with_retries("EXCLUS", max_open_retries=6, open_interval=300)
-    assert retry_summary(simulate(short), "m1").splitlines()[-1].endswith("NDR) at 00:30:00")
+    assert retry_summary(simulate(short), "m1").splitlines()[-1].endswith("NDR) at 00:25:00")
     assert retry_summary(simulate(short), "m2") == "m2 EXA->EXCLUS: 1 attempt, at 00:00:00\ndelivered at 00:00:02\n"
     queued = retry_summary(simulate(load_scenario("kb-q169113"), until=1200), "m1")
     assert "3 attempts" in queued and queued.endswith("still queued when the run ends at 00:20:00\n")
@@ -43,7 +44,7 @@ def test_failover_table_shows_which_fixes_survive_failover() -> None:
         {
             "broken": kb,
             "wrong fix": kb.with_address("EXA", "10.0.1.11"),
-            "override": kb.with_override("EXCLUS", "10.0.1.20"),
+            "override": kb.with_build("EXCLUS", "sp2").with_override("EXCLUS", "10.0.1.20"),
         }
     ).splitlines()
     assert table[0].split("  ")[0] == "variant" and table[0].endswith("WOLFPACK failed over")
@@ -58,7 +59,53 @@ def test_failover_table_holds_groups_still_and_has_a_column_per_cluster() -> Non
     both = load_scenario("both-clustered")
     rows = failover_table({"EXCLA only": both.with_stack("EXCLA", "hostname", "EXCLUS")}).splitlines()
     assert "REDPACK failed over" in rows[0] and "WOLFPACK failed over" in rows[0] and rows[0].endswith("all failed over")
-    assert rows[1].split("  ")[0] == "EXCLA only" and rows[1].count("only EXCLUS->EXCLA") == 4
+    # hypothesis S: EXCLA's host-name stack makes it present its virtual IP, which EXCLUS lists
+    assert rows[1].split("  ")[0] == "EXCLA only" and rows[1].count("only EXCLA->EXCLUS") == 4
+
+
+def test_failover_table_by_hypothesis_shows_both_readings() -> None:
+    """DOMAIN.md 5b: each one-sided workaround works under one reading only; both sides under both."""
+    kb = load_scenario("kb-q169113")
+    table = failover_table(
+        {
+            "EXCLUS only": kb.with_stack("EXCLUS", "hostname", "EXA"),
+            "EXA only": kb.with_stack("EXA", "hostname", "EXCLUS"),
+            "both": kb.with_stack("EXCLUS", "hostname", "EXA").with_stack("EXA", "hostname", "EXCLUS"),
+        },
+        by_hypothesis=True,
+    ).splitlines()
+    assert [c.strip() for c in table[0].split("  ") if c.strip()][1:] == [
+        "S: as set up",
+        "S: WOLFPACK failed over",
+        "R: as set up",
+        "R: WOLFPACK failed over",
+    ]
+    assert [c.strip() for c in table[1].split("  ") if c.strip()][1:] == [
+        "both ways",
+        "both ways",
+        "only EXA->EXCLUS",
+        "only EXA->EXCLUS",
+    ]
+    assert [c.strip() for c in table[2].split("  ") if c.strip()][1:] == [
+        "only EXA->EXCLUS",
+        "only EXA->EXCLUS",
+        "both ways",
+        "both ways",
+    ]
+    assert table[3].count("both ways") == 4
+
+
+def test_failover_table_under_one_named_hypothesis() -> None:
+    """DOMAIN.md 5b: with two clusters, one side fixes the direction it sends (S) or the one it receives (R)."""
+    both = load_scenario("both-clustered")
+    only_excla = {"host name on EXCLA only": both.with_stack("EXCLA", "hostname", "EXCLUS")}
+    under_s = failover_table(only_excla, hypothesis="sender").splitlines()
+    under_r = failover_table(only_excla, hypothesis="receiver").splitlines()
+    assert under_s[0].startswith("variant (hypothesis S)") and under_r[0].startswith("variant (hypothesis R)")
+    assert under_s[1].split("  ")[-1].strip() == "only EXCLA->EXCLUS"
+    assert under_r[1].split("  ")[-1].strip() == "only EXCLUS->EXCLA"
+    with pytest.raises(UsageError, match="hypothesis: must be 'sender' or 'receiver' \\(got 'both'\\)"):
+        failover_table(only_excla, hypothesis="both")  # type: ignore[arg-type]
 
 
 def test_failover_table_refuses_mixed_or_missing_variants() -> None:
@@ -80,7 +127,8 @@ def test_settings_table_shows_what_a_fix_may_change() -> None:
 
 def test_settings_table_spells_out_fix_and_override() -> None:
     text = settings_table(load_scenario("hotfix").with_override("EXCLUS", "10.0.1.20").with_netbios(False))
-    assert "SP1 (build 2232), Q169113 fix: yes" in text and "EXCLUS->EXA  10.0.1.20" in text
+    assert "RTM (build 1960), Q169113 fix: yes" in text and "EXCLUS->EXA  10.0.1.20" in text
+    assert "build 2431, Q169113 fix: yes" in settings_table(load_scenario("hotfix").with_build("EXA", 2431))
     assert "NetBIOS (WINS, node status)  names" in text and text.rstrip().splitlines()[-2].split()[-2] == "off"
 
 
@@ -101,10 +149,10 @@ def test_helpers_stay_pure() -> None:
 def test_frame_of_finds_the_storyboard_frame_of_a_step() -> None:
     from xcon_teach.draw import storyboard
 
-    trace = simulate(load_scenario("workaround"))
+    trace = simulate(load_scenario("workaround").with_hypothesis("receiver"))
     frames = storyboard(trace)
     k = frame_of(trace, "EXCLUS->EXA", at=3600, stage="reverse-node-status")
-    assert trace.steps[frames[k].step].text.endswith("NODE2 answers NODE2, EXCLUS")
+    assert "NODE2 answers with every name it has registered, NODE2, EXCLUS" in trace.steps[frames[k].step].text
     assert trace.steps[frames[frame_of(trace, "EXCLUS", kind="accept")].step].kind == "accept"
     with pytest.raises(UsageError, match="has no step of kind 'refuse'"):
         frame_of(trace, "EXCLUS->EXA", kind="refuse")

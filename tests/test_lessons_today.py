@@ -44,7 +44,7 @@ def test_the_recording_shows_the_bug_on_the_kernel_and_the_model_agreeing() -> N
 
 def test_a_changed_model_would_be_noticed() -> None:
     """The staleness check compares real values: a scenario the recording was not made with differs."""
-    fixed = load_scenario(RECORDED_SCENARIO).with_override("EXCLUS", "10.0.1.20")
+    fixed = load_scenario(RECORDED_SCENARIO).with_build("EXCLUS", "sp2").with_override("EXCLUS", "10.0.1.20")
     assert tuple(r.model for r in today.recorded_rows()) != today.model_rows(fixed)
     assert today.recorded_events() != today.model_events(fixed)
 

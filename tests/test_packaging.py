@@ -80,3 +80,17 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_scenario_files_ship_as_package_data() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "scenarios/*.toml" in project["tool"]["setuptools"]["package-data"]["xcon_teach"]
+
+
+def test_the_readme_transcript_is_what_the_reference_scenario_prints() -> None:
+    """Issue 11: the README's transcript of the first failed attempt is current, line for line (RTM, 144 tries)."""
+    readme = (ROOT / "README.md").read_text()
+    shown = re.search(r"```text\n(.*?)```", readme, re.S)
+    assert shown is not None
+    from xcon_teach import load_scenario, simulate
+
+    printed = set(simulate(load_scenario("kb-q169113"), until=0).to_text().splitlines())
+    lines = shown.group(1).splitlines()
+    assert len(lines) >= 10 and [line for line in lines if line not in printed] == []
+    assert "RTM (build 1960)" in shown.group(1) and "attempt 1 of at most 144" in shown.group(1)
+    assert "23:50:00" in readme

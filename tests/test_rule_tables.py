@@ -47,7 +47,7 @@ def test_dropping_the_hosts_file_row_sends_the_lookup_to_wins(monkeypatch: pytes
 
 
 def test_dropping_node_status_from_the_reverse_lookup_breaks_the_workaround(monkeypatch: pytest.MonkeyPatch) -> None:
-    workaround = load_scenario("workaround")
+    workaround = load_scenario("workaround").with_hypothesis("receiver")  # under R, node status carries the workaround
     assert simulate(workaround).message("m1").status == "delivered"
     monkeypatch.setattr(resolve, "REVERSE_SOURCES", _without(resolve.REVERSE_SOURCES, "reverse-node-status"))
     assert simulate(workaround).message("m1").status == "ndr"
@@ -62,11 +62,19 @@ def test_dropping_the_name_stage_leaves_only_the_address_match(monkeypatch: pyte
 
 
 def test_a_build_row_moves_a_feature_between_builds(monkeypatch: pytest.MonkeyPatch) -> None:
-    override = load_scenario("override")  # EXCLUS runs SP1 with the override set
-    assert simulate(override, until=0).attempts("EXCLUS->EXA")[0].wire == "10.0.1.20"
+    sp1 = load_scenario("kb-q169113").with_build("EXCLUS", "sp1")  # SP1 carries the Q169113 fix (MODEL)
+    assert simulate(sp1, until=0).attempts("EXCLUS->EXA")[0].wire == "10.0.1.20"
+    rows = tuple(dataclasses.replace(r, first=2448) if r.feature == "fix" else r for r in builds.BUILD_RULES)
+    monkeypatch.setattr(builds, "BUILD_RULES", rows)
+    assert simulate(sp1, until=0).attempts("EXCLUS->EXA")[0].wire == "10.0.1.11"
+
+
+def test_the_override_row_decides_which_builds_read_the_registry_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    pinned = load_scenario("two-vips").with_build("EXCLUS", 2431).with_override("EXCLUS", "10.0.1.20")
+    assert {a.wire for a in simulate(pinned, until=7200).attempts("EXCLUS->EXA")} == {"10.0.1.20"}
     rows = tuple(dataclasses.replace(r, first=2448) if r.feature == "override" else r for r in builds.BUILD_RULES)
     monkeypatch.setattr(builds, "BUILD_RULES", rows)
-    assert simulate(override, until=0).attempts("EXCLUS->EXA")[0].wire == "10.0.1.11"
+    assert {a.wire for a in simulate(pinned, until=7200).attempts("EXCLUS->EXA")} == {"10.0.1.20", "10.0.1.21"}
 
 
 def test_every_printed_stage_is_a_stage_the_runs_go_through() -> None:

@@ -43,7 +43,8 @@ def test_reference_scenario_matches_domain_section_8() -> None:
     )
     assert s.connector("EXA").address == "10.0.1.20" and s.connector("EXCLUS").address == "10.0.0.10"
     assert {c.stack for c in s.connectors} == {"ip"}
-    assert s.server("EXA").build == "sp1" and not has_fix(s.server("EXCLUS"))
+    assert s.server("EXA").build == 1960 == s.server("EXCLUS").build and not has_fix(s.server("EXCLUS"))  # RTM
+    assert s.hostname_stack == "sender"
     assert dict(s.names.hosts) == {"EXA": "10.0.0.10", "EXCLUS": "10.0.1.20"}
     assert s.names.ptr == () and s.names.netbios
     assert s.until == 90000.0
@@ -72,7 +73,8 @@ address = "10.2.0.1"
     s = load_scenario(path)
     assert s.title == "tiny.toml"  # the file's name
     assert s.org == "Microsoft" and s.until == 90000.0
-    assert s.server("A").build == "sp1" and s.server("A").q169113_fix is None
+    assert s.server("A").build == 1960 and s.server("A").q169113_fix is None  # rtm
+    assert s.hostname_stack == "sender"
     c = s.connector("A")
     assert (c.max_open_retries, c.open_interval, c.stack_ip_override) == (144, 600.0, None)
     assert s.names.netbios and s.firewall.allow_sources is None
@@ -80,9 +82,11 @@ address = "10.2.0.1"
 
 def test_fix_default_follows_the_build() -> None:
     s = load_scenario("kb-q169113")
-    assert [has_fix(s.with_build("EXCLUS", b).server("EXCLUS")) for b in ("rtm", "sp1", "sp2", "sp3", "sp4")] == [
+    """DOMAIN 4 (rev 2): SP1 (mid-1998) and later carry the fix; RTM only with the hotfix [MODEL]."""
+    assert [has_fix(s.with_build("EXCLUS", b).server("EXCLUS")) for b in ("rtm", "sp1", 2431, "sp2", "sp3", "sp4")] == [
         False,
-        False,
+        True,
+        True,
         True,
         True,
         True,
@@ -170,8 +174,12 @@ def test_a_refused_edit_names_the_field_and_changes_nothing() -> None:
     assert s.connector("EXA").address == "10.0.1.20"
     with pytest.raises(ScenarioError, match=r"connectors\[0\]\.address: a name cannot contain spaces"):
         s.with_stack("EXA", "hostname", "EX CLUS")
-    with pytest.raises(ScenarioError, match=r"servers\.EXA\.build: must be one of rtm, sp1, sp2, sp3, sp4 \(got \"sp5\"\)"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"servers\.EXA\.build: must be rtm, sp1, sp2, sp3, sp4 or a build number from 1, such as 2431 \(got \"sp5\"\)",
+    ):
         s.with_build("EXA", "sp5")
+    assert s.with_build("EXA", "SP2").server("EXA").build == 2448 and s.with_build("EXA", 2431).server("EXA").build == 2431
     with pytest.raises(ScenarioError, match=r"clusters\.WOLFPACK\.active: the active node must be one of"):
         s.with_active("WOLFPACK", "EXA")
 
@@ -197,9 +205,9 @@ BAD = [
     ),
     (
         "unknown key",
-        'build = "sp1"                           # rtm',
-        'bulid = "sp1"  # rtm',
-        'servers.EXA.bulid: unknown key; did you mean build? (got "sp1")',
+        'build = "rtm"                           # rtm',
+        'bulid = "rtm"  # rtm',
+        'servers.EXA.bulid: unknown key; did you mean build? (got "rtm")',
     ),
     ("unknown top-level key", 'org = "Microsoft"', 'organisation = "Microsoft"', "organisation: unknown key"),
     (
@@ -274,9 +282,81 @@ BAD = [
     ("two servers on one host", 'host = "EXCLUS"', 'host = "EXA"', "servers.EXCLUS.host: server EXA already runs there"),
     (
         "unknown build",
-        'build = "sp1"\n\n[[connectors]]',
+        'build = "rtm"\n\n[[connectors]]',
         'build = "sp9"\n\n[[connectors]]',
-        'servers.EXCLUS.build: must be one of rtm, sp1, sp2, sp3, sp4 (got "sp9")',
+        'servers.EXCLUS.build: must be rtm, sp1, sp2, sp3, sp4 or a build number from 1, such as 2431 (got "sp9")',
+    ),
+    (
+        "build zero",
+        'build = "rtm"\n\n[[connectors]]',
+        "build = 0\n\n[[connectors]]",
+        "servers.EXCLUS.build: must be rtm, sp1, sp2, sp3, sp4 or a build number from 1, such as 2431 (got 0)",
+    ),
+    (
+        "build not whole",
+        'build = "rtm"\n\n[[connectors]]',
+        "build = 2431.5\n\n[[connectors]]",
+        "servers.EXCLUS.build: must be rtm, sp1, sp2, sp3, sp4 or a build number from 1, such as 2431 (got 2431.5)",
+    ),
+    (
+        "build as text",
+        'build = "rtm"\n\n[[connectors]]',
+        'build = "2431"\n\n[[connectors]]',
+        'servers.EXCLUS.build: must be rtm, sp1, sp2, sp3, sp4 or a build number from 1, such as 2431 (got "2431")',
+    ),
+    (
+        "build true",
+        'build = "rtm"\n\n[[connectors]]',
+        "build = true\n\n[[connectors]]",
+        "servers.EXCLUS.build: must be rtm, sp1, sp2, sp3, sp4 or a build number from 1, such as 2431 (got true)",
+    ),
+    (
+        "hypothesis",
+        'hostname_stack = "sender"',
+        'hostname_stack = "both"',
+        'model.hostname_stack: must be one of sender, receiver (got "both")',
+    ),
+    (
+        "model key",
+        'hostname_stack = "sender"',
+        'hostname = "sender"',
+        "model.hostname: unknown key; did you mean hostname_stack?",
+    ),
+    (
+        "virtual_ip and virtual_ips",
+        'virtual_ip = "10.0.1.20"',
+        'virtual_ip = "10.0.1.20"\nvirtual_ips = ["10.0.1.20", "10.0.1.21"]',
+        "clusters.WOLFPACK.virtual_ips: give one of virtual_ip (one address) or virtual_ips (two or more), not both",
+    ),
+    (
+        "neither virtual_ip nor virtual_ips",
+        'virtual_ip = "10.0.1.20"',
+        "",
+        "clusters.WOLFPACK.virtual_ip: required key is missing",
+    ),
+    (
+        "empty virtual_ips",
+        'virtual_ip = "10.0.1.20"',
+        "virtual_ips = []",
+        "clusters.WOLFPACK.virtual_ips: holds two or more addresses; write one address as virtual_ip (got [])",
+    ),
+    (
+        "one virtual_ips",
+        'virtual_ip = "10.0.1.20"',
+        'virtual_ips = ["10.0.1.20"]',
+        'clusters.WOLFPACK.virtual_ips: holds two or more addresses; write one address as virtual_ip (got ["10.0.1.20"])',
+    ),
+    (
+        "duplicate virtual_ips",
+        'virtual_ip = "10.0.1.20"',
+        'virtual_ips = ["10.0.1.20", "10.0.1.20"]',
+        'clusters.WOLFPACK.virtual_ips[1]: is already a virtual IP of this cluster (got "10.0.1.20")',
+    ),
+    (
+        "bad second virtual IP",
+        'virtual_ip = "10.0.1.20"',
+        'virtual_ips = ["10.0.1.20", "10.0.1.300"]',
+        'clusters.WOLFPACK.virtual_ips[1]: not a valid IPv4 address (got "10.0.1.300")',
     ),
     (
         "fix not a bool",

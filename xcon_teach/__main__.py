@@ -10,9 +10,12 @@ import argparse
 import math
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .errors import XconError
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 PROG = "xcon-teach"
 
@@ -41,6 +44,23 @@ def _positive_seconds(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive (got {text})")
     return value
+
+
+def _hypothesis_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--hypothesis",
+        choices=("sender", "receiver"),
+        help="which reading of why Remote host name works (notebook 04; docs/domain.md): sender (hypothesis S) or receiver (hypothesis R); "
+        "overrides the file's [model] hostname_stack",
+    )
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario the command names, under the hypothesis the command line asks for."""
+    from . import load_scenario
+
+    s = load_scenario(args.scenario)
+    return s.with_hypothesis(args.hypothesis) if args.hypothesis else s
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the JSON result (messages, event log, steps) instead of the transcript"
     )
     run.add_argument("--until", type=_seconds, metavar="SECONDS", help="simulate until this time (overrides [run] until)")
+    run.add_argument("--summary", action="store_true", help="print only the outcome table: one line a message")
+    _hypothesis_option(run)
 
     export = sub.add_parser(
         "export",
@@ -86,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--frame", type=int, metavar="N", help="for PNG: the storyboard frame to draw, from 0 (default: the first refusal)"
     )
     export.add_argument("--until", type=_seconds, metavar="SECONDS", help="simulate until this time (overrides [run] until)")
+    _hypothesis_option(export)
     export.add_argument(
         "--seconds-per-frame",
         type=_positive_seconds,
@@ -123,21 +146,28 @@ def _show(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> None:
-    from . import load_scenario, simulate
+    from . import simulate
 
-    trace = simulate(load_scenario(args.scenario), until=args.until)
-    out.write(trace.to_json() if args.json else trace.to_text())
+    if args.json and args.summary:
+        from .errors import UsageError
+
+        raise UsageError("run: --json already holds the outcomes; give --json or --summary, not both")
+    trace = simulate(_scenario(args), until=args.until)
+    if args.summary:
+        out.write(trace.outcome_table() + "\n")
+    else:
+        out.write(trace.to_json() if args.json else trace.to_text())
 
 
 def _export(args: argparse.Namespace, out: TextIO) -> None:
-    from . import load_scenario, simulate
+    from . import simulate
     from .draw.export import check_output, export
     from .errors import UsageError
 
     if args.frame is not None and not str(args.output).lower().endswith(".png"):
         raise UsageError(f"--frame: picks the frame of a .png; a .gif or .html shows them all (got {args.frame})")
     check_output(args.output)  # a bad path fails before any drawing
-    trace = simulate(load_scenario(args.scenario), until=args.until)
+    trace = simulate(_scenario(args), until=args.until)
     written = export(trace, args.output, frame=args.frame, seconds_per_frame=args.seconds_per_frame)
     out.write(f"wrote {written}\n")
 

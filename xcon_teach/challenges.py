@@ -8,7 +8,9 @@ which knob was turned, so every valid fix passes:
 2. it survives failover: the same holds with every cluster failed over, one at a time and all
    together, at the start of the run;
 3. no name-stage Event 9301 is left: no receiver has to refuse anyone (the harmless first event of
-   RTM and SP1 is allowed).
+   RTM and SP1 is allowed);
+4. all of that under both readings of why Remote host name works (DOMAIN.md 5b): a fix passes
+   only if it works whichever is true, which is what Microsoft's "on both servers" buys.
 
 It also refuses "fixes" that change the problem instead of solving it: the hosts, clusters,
 servers, sites, messages and the firewall must stay as the challenge set them. On failure it
@@ -21,10 +23,15 @@ from dataclasses import dataclass
 
 from .errors import UsageError
 from .scenario import Scenario, load_scenario
+from .scenario.elements import Hypothesis
 from .scenario.load import loads_scenario
 from .sim import Attempt, Trace, simulate
 
 __all__ = ["CHALLENGES", "Challenge", "Verdict", "challenge", "check"]
+
+
+CITED = {"workaround-both-servers": "Q169113"}
+"""The claim behind grading under both hypotheses: Microsoft's workaround is "on both servers"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +45,14 @@ class Challenge:
     """A built-in scenario name or a TOML file path (when ``toml`` is empty)."""
     toml: str = ""
     """The scenario's TOML text, for a challenge with a scenario of its own."""
+    hypothesis: Hypothesis | None = None
+    """The reading under which the ticket was seen (the lab shows it); None: the scenario's own.
+    The grading is under both anyway."""
 
     @property
     def scenario(self) -> Scenario:
-        if self.toml:
-            return loads_scenario(self.toml, source=f"challenge {self.name}")
-        return load_scenario(self.source)
+        s = loads_scenario(self.toml, source=f"challenge {self.name}") if self.toml else load_scenario(self.source)
+        return s.with_hypothesis(self.hypothesis) if self.hypothesis else s
 
 
 _FIREWALLED_PAIR = """
@@ -73,11 +82,11 @@ virtual_ip = "10.0.1.20"
 [servers.EXCLA]
 site = "SITEA"
 host = "EXCLA"
-build = "sp1"
+build = "rtm"
 [servers.EXCLUS]
 site = "SITEB"
 host = "EXCLUS"
-build = "sp1"
+build = "rtm"
 [[connectors]]
 server = "EXCLA"
 remote = "EXCLUS"
@@ -100,6 +109,8 @@ to = "EXCLA"
 at = 0
 from = "EXCLA"
 to = "EXCLUS"
+[model]
+hostname_stack = "receiver"  # the ticket was seen under hypothesis R; under S the host names would present the virtual IPs
 """
 
 CHALLENGES = (
@@ -116,6 +127,7 @@ CHALLENGES = (
         story="A colleague set Remote host name on EXCLUS, as the article says. Mail to EXA still stops.",
         level=2,
         source="workaround-one-side",
+        hypothesis="receiver",  # under S the cluster's side alone would have worked: the ticket is from a world of R
     ),
     Challenge(
         name="after-failover",
@@ -165,7 +177,11 @@ class Verdict:
     """Where to look next ("" when passed)."""
 
     def __str__(self) -> str:
-        head = "✔ Fixed: mail flows both ways, survives failover, and nobody refuses." if self.passed else "✖ Not fixed yet."
+        head = (
+            "✔ Fixed: mail flows both ways, survives failover, and nobody refuses, under both readings of the workaround."
+            if self.passed
+            else "✖ Not fixed yet."
+        )
         lines = [head, *(f"  - {f}" for f in self.findings)]
         if self.hint:
             lines.append(f"Hint: {self.hint}")
@@ -248,6 +264,14 @@ _WHERE = {
 
 
 def _hint(trouble: Attempt | None, trace: Trace) -> str:
+    text = _first_hint(trouble, trace)
+    ignored = next((st for st in trace.steps_of(trouble) if st.claim == "override-build"), None) if trouble else None
+    if ignored is not None:
+        text += f" (Note: {ignored.text.split(': ', 1)[0]}.)"
+    return text
+
+
+def _first_hint(trouble: Attempt | None, trace: Trace) -> str:
     if trouble is None:
         undelivered = [m.id for m in trace.messages if m.status != "delivered"]
         return f"{', '.join(undelivered)} did not arrive before the run ended; look at the transcript."
@@ -285,21 +309,44 @@ def check(name_or_challenge: str | Challenge, attempt: Scenario) -> Verdict:
             tuple(f"not allowed: {p}" for p in problems),
             "start again from the challenge's scenario and change only settings.",
         )
-    findings = []
-    hint = ""
-    for what, variant in _variants(attempt):
-        trace = simulate(variant)
-        undelivered = [m for m in trace.messages if m.status != "delivered"]
-        refusals = [a for a in trace.attempts() if a.failure == "no connector"]
-        if undelivered:
-            routes = ", ".join(f"{m.id} {m.sender}->{m.recipient} ({m.status})" for m in undelivered)
-            findings.append(f"{what}: not delivered: {routes}")
-            trouble = next((a for a in trace.attempts() if a.outcome != "accepted"), None)
-            hint = hint or _hint(trouble, trace)
-        elif refusals:
-            findings.append(f"{what}: mail arrives, but {refusals[0].connection.receiver} still refuses a caller first")
-            hint = hint or "a receiver still refuses before mail gets through; look at the first refusal in the transcript."
-        else:
-            findings.append(f"{what}: every message delivered, no refusals")
-    passed = not hint
-    return Verdict(passed, tuple(findings), "" if passed else hint)
+    findings: list[str] = []
+    hints: dict[Hypothesis, str] = {}
+    shown = attempt.hostname_stack  # the reading the learner is looking at is graded first
+    for h in (shown, *(x for x in HYPOTHESES if x != shown)):
+        reading = f"hypothesis {READING[h]}"
+        for what, variant in _variants(attempt.with_hypothesis(h)):
+            trace = simulate(variant)
+            undelivered = [m for m in trace.messages if m.status != "delivered"]
+            refusals = [a for a in trace.attempts() if a.failure == "no connector"]
+            if undelivered:
+                routes = ", ".join(f"{m.id} {m.sender}->{m.recipient} ({m.status})" for m in undelivered)
+                findings.append(f"{reading}, {what}: not delivered: {routes}")
+                trouble = next((a for a in trace.attempts() if a.outcome != "accepted"), None)
+                hints.setdefault(h, _hint(trouble, trace))
+            elif refusals:
+                receiver = refusals[0].connection.receiver
+                findings.append(f"{reading}, {what}: mail arrives, but {receiver} still refuses a caller first")
+                hints.setdefault(
+                    h, "a receiver still refuses before mail gets through; look at the first refusal in the transcript."
+                )
+            else:
+                findings.append(f"{reading}, {what}: every message delivered, no refusals")
+    if not hints:
+        return Verdict(True, tuple(findings), "")
+    if len(hints) == len(HYPOTHESES):  # broken whichever reading is true: the reading is not the point
+        return Verdict(False, tuple(findings), hints.get(shown) or next(iter(hints.values())))
+    (h, hint), other = next(iter(hints.items())), READING[next(x for x in HYPOTHESES if x not in hints)]
+    return Verdict(
+        False,
+        tuple(findings),
+        f"it works under hypothesis {other}, but not under hypothesis {READING[h]} ({WHY[h]}), and nobody knows which is "
+        f"true: {hint}",
+    )
+
+
+HYPOTHESES: tuple[Hypothesis, ...] = ("sender", "receiver")
+READING = {"sender": "S", "receiver": "R"}
+WHY = {
+    "sender": "a host-name Stack makes the sender present its server's address",
+    "receiver": "the receiver finds the caller by the names node status lists",
+}

@@ -14,9 +14,9 @@ import textwrap
 from dataclasses import dataclass
 from typing import Literal
 
-from ..sim import Step, Trace, basis_label, clock
-from ..sim.builds import build_of, has
+from ..sim import Step, Trace, basis_label, builds, clock
 from ..sim.eventlog import Event
+from ..sim.simulate import tries
 
 __all__ = ["OKABE_ITO", "STATUS", "Arrow", "Mark", "Portrayal", "Status", "TraceView", "portray"]
 
@@ -269,11 +269,10 @@ def portray(view: TraceView, index: int, *, caption: str | None = None, frame: i
         note = "no Event 9301 logged yet"
     else:
         sv = s.server(server)
-        build = build_of(sv)
-        note = f"{len(shown)} event{'s' if len(shown) != 1 else ''} in all; {server} runs {build.label} (build {build.number})"
+        note = f"{len(shown)} event{'s' if len(shown) != 1 else ''} in all; {server} runs {builds.label(sv)}"
         if not shown:
-            note = f"no Event 9301 on {server}; it runs {build.label} (build {build.number})"
-            if not has("first event", sv) and not has("second event", sv):
+            note = f"no Event 9301 on {server}; it runs {builds.label(sv)}"
+            if builds.silent(sv):
                 note += ", which logs none"
     tallies = view.tallies[index]
     queue_lines = []
@@ -284,7 +283,7 @@ def portray(view: TraceView, index: int, *, caption: str | None = None, frame: i
             queue_lines.append("      association open: transferring")
         elif waiting and attempt:
             when = f", next try {clock(next_try)}" if next_try is not None else ""
-            queue_lines.append(f"      attempt {attempt} of {1 + c.max_open_retries}{when}")
+            queue_lines.append(f"      attempt {attempt} of {tries(c)}{when}")
     text = caption or step.text
     return Portrayal(
         index=index,

@@ -3,7 +3,8 @@
 An *episode* is one connection attempt (one ``serial``, :mod:`xcon_teach.sim.attempts`): its steps
 from ``attempt`` to the acceptance or refusal (and the ``retry`` that follows). An episode that repeats the previous episode of the same
 connector step for step (same addresses, same stages, same events; only the clock and the attempt
-number differ) teaches nothing new, so a stretch of such repeats becomes one frame that says so:
+number differ; it may be the one before, or any earlier one, as with two virtual IPs taken in
+turn) teaches nothing new, so a stretch of such repeats becomes one frame that says so:
 "... 144 more refused attempts on EXCLUS -> EXA, every 600 s". Everything else is a frame of its
 own, so a day of retries fits in a few dozen frames.
 """
@@ -88,7 +89,8 @@ def storyboard(trace: Trace) -> tuple[Frame, ...]:
     """The key frames of ``trace``, in order."""
     steps = trace.steps
     frames: list[Frame] = []
-    last_sig: dict[str, tuple[object, ...]] = {}
+    seen: dict[str, set[tuple[object, ...]]] = {}
+    """Per connector, the episodes shown so far (as signatures): a repeat of any of them is collapsed."""
     run: list[tuple[int, int]] = []  # a stretch of repeated episodes not shown yet
 
     def flush() -> None:
@@ -120,10 +122,11 @@ def storyboard(trace: Trace) -> tuple[Frame, ...]:
         st = steps[a]
         if st.kind == "attempt" and st.connection is not None:
             sig = _signature(steps[a:b])
-            if last_sig.get(st.connection.connector) == sig:
+            mine = seen.setdefault(st.connection.connector, set())
+            if sig in mine:
                 run.append((a, b))
                 continue
-            last_sig[st.connection.connector] = sig
+            mine.add(sig)
         flush()
         frames.extend(Frame(i) for i in range(a, b))
     flush()

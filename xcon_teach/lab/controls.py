@@ -7,7 +7,8 @@ scenario. :class:`~xcon_teach.lab.widget.Lab` builds its fields from :data:`CONT
 every change of any field into a new scenario in one place, so a control is added by adding a row.
 
 Keys are ``KIND:TARGET``: ``stack:EXA->EXCLUS`` (a connector; ``stack:EXA`` also names a server's
-first connector), ``active:WOLFPACK``, ``build:EXCLUS``, ``fix:EXCLUS``, ``ptr:NODE1``, ``netbios``.
+first connector), ``active:WOLFPACK``, ``build:EXCLUS`` (``"rtm"`` ... ``"sp4"``, or a number such as
+2431), ``fix:EXCLUS``, ``ptr:NODE1``, ``netbios``, ``hypothesis`` (``"sender"`` or ``"receiver"``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..scenario import BUILDS, Scenario
+from ..scenario.elements import build_label, build_spelling
 from ..sim.builds import has_fix
 from . import logic
 
@@ -92,6 +94,24 @@ def _text(value: str, width: str = "160px", placeholder: str = "") -> Any:
     return w.Text(value=value, placeholder=placeholder, continuous_update=False, layout=w.Layout(width=width))
 
 
+HYPOTHESES = [
+    ("S: the sender presents its server's address", "sender"),
+    ("R: the receiver finds the caller by name", "receiver"),
+]
+"""The two readings of DOMAIN.md 5b, as the lab offers them."""
+
+NOTABLE_BUILDS = {2431: "the fix of Q197378; logs no 9301"}
+"""Builds without a name that the lab offers besides the service packs."""
+
+
+def _build_options(s: Scenario) -> list[tuple[str, str | int]]:
+    """The service packs, the notable hotfix builds, and any other build the scenario's servers run, in build order."""
+    numbers = {b.number for b in BUILDS.values()} | set(NOTABLE_BUILDS) | {sv.build for sv in s.servers}
+    return [
+        (build_label(n) + (f" ({NOTABLE_BUILDS[n]})" if n in NOTABLE_BUILDS else ""), build_spelling(n)) for n in sorted(numbers)
+    ]
+
+
 def _ptr_ip(s: Scenario, node: str) -> str:
     return s.host(node).primary
 
@@ -139,10 +159,8 @@ CONTROLS: tuple[Control, ...] = (
         "build",
         "MTA build",
         "servers",
-        lambda s, t, v: w.Dropdown(
-            options=[(f"{b.label} (build {b.number})", b.key) for b in BUILDS.values()], value=v, layout=w.Layout(width="180px")
-        ),
-        lambda s, t: s.server(t.key).build,
+        lambda s, t, v: w.Dropdown(options=_build_options(s), value=v, layout=w.Layout(width="220px")),
+        lambda s, t: build_spelling(s.server(t.key).build),
         lambda s, t, v, m: s.with_build(t.key, v),
         lambda t: f"{t.label} MTA",
     ),
@@ -173,6 +191,15 @@ CONTROLS: tuple[Control, ...] = (
         lambda s, t, v: w.Checkbox(value=v, description="NetBIOS (WINS and node status)", indent=False),
         lambda s, t: s.names.netbios,
         lambda s, t, v, m: s.with_netbios(v),
+    ),
+    Control(
+        "hypothesis",
+        "Hypothesis",
+        "scenario",
+        lambda s, t, v: w.ToggleButtons(options=HYPOTHESES, value=v, style={"button_width": "330px"}),
+        lambda s, t: s.hostname_stack,
+        lambda s, t, v, m: s.with_hypothesis(v),
+        lambda t: "Why Remote host name works (undocumented: pick a reading)",
     ),
 )
 """Every setting of the lab, in the order its tabs show them."""

@@ -60,7 +60,7 @@ class Lab:
         The ipywidgets by stable name: ``stack:<server>``, ``address:<server>``,
         ``override:<server>`` (a server's connector; ``...:<server>-><remote>`` names one of
         several), ``active:<cluster>``, ``failover:<cluster>``, ``build:<server>``,
-        ``fix:<server>``, ``ptr:<node>``, ``netbios``, ``scenario``, ``reset``, ``frame``,
+        ``fix:<server>``, ``ptr:<node>``, ``netbios``, ``hypothesis``, ``scenario``, ``reset``, ``frame``,
         ``play``, ``speed``, ``every_step``, ``step_back``, ``step_forward``, ``prev_event``,
         ``next_event``, ``predict:address``, ``predict:found``, ``predict:check``,
         ``compare:keep``, ``compare:jump``.
@@ -73,7 +73,10 @@ class Lab:
     >>> lab.controls["stack:EXA"].value = "hostname"
     >>> lab.scenario.connector("EXA").address
     'EXCLUS'
-    >>> [m.status for m in lab.trace.messages]
+    >>> [m.status for m in lab.trace.messages]  # hypothesis S: EXCLUS still presents 10.0.1.11, named NODE1
+    ['ndr', 'delivered']
+    >>> lab.controls["hypothesis"].value = "receiver"
+    >>> [m.status for m in lab.trace.messages]  # hypothesis R: node status also lists EXCLUS
     ['delivered', 'delivered']
     """
 

@@ -14,8 +14,17 @@ from ..errors import UsageError
 from ..scenario import Scenario
 from ..scenario.names import fold
 from ..sim import Attempt, Step, Trace, clock
+from ..text import columns
 
-__all__ = ["attempt_lines", "attempt_steps", "find_attempt", "first_failure_lines", "lines", "lookup_lines"]
+__all__ = [
+    "attempt_lines",
+    "attempt_steps",
+    "capture_lines",
+    "find_attempt",
+    "first_failure_lines",
+    "lines",
+    "lookup_lines",
+]
 
 
 def lines(steps: Sequence[Step]) -> str:
@@ -121,14 +130,16 @@ def attempt_lines(
     >>> from xcon_teach import load_scenario, simulate
     >>> trace = simulate(load_scenario("override"))
     >>> print(attempt_lines(trace, "EXCLUS", at=3600, kinds={"present"}), end="")
-    01:00:00  EXCLUS   present    EXCLUS binds its Stack IP Address Override 10.0.1.20 before connecting, so it presents 10.0.1.20  [DOC Q197378]
+    01:00:00  EXCLUS   present    EXCLUS binds its Stack IP Address Override 10.0.1.20 before connecting: it is the From IP address, so it presents 10.0.1.20  [DOC Q197378]
     >>> kb = simulate(load_scenario("kb-q169113"), until=0)
     >>> print(attempt_lines(kb, "EXCLUS->EXA", actor="EXCLUS"), end="")  # doctest: +ELLIPSIS
-    00:00:00  EXCLUS   attempt    EXCLUS opens an association to EXA for m1 (attempt 1 of at most 145)  [MODEL]
+    00:00:00  EXCLUS   attempt    EXCLUS opens an association to EXA for m1 (attempt 1 of at most 144)  [MODEL]
     00:00:00  EXCLUS   resolve    ...
     00:00:00  EXCLUS   present    ...
+    00:00:00  EXCLUS   present    ...
+    00:00:00  EXCLUS   present    ...
     00:00:00  EXCLUS   connect    ...
-    00:00:00  EXCLUS   retry      EXCLUS will try again in 600 s (open interval), at 00:10:00: retry 1 of 144  [DOC Q234157]
+    00:00:00  EXCLUS   retry      EXCLUS will try again in 600 s (open interval), at 00:10:00: attempt 2 of at most 144  [DOC Q234157]
     """
     wanted = None if kinds is None else {fold(k) for k in kinds}
     return lines(
@@ -173,6 +184,68 @@ def lookup_lines(trace: Trace, connector: str, *, at: float = 0.0) -> str:
     return lines([s for s in attempt_steps(trace, connector, at=at) if s.lookup is not None])
 
 
+def capture_lines(trace: Trace, connector: str, *, at: float = 0.0) -> str:
+    """What a packet capture on the receiving server would show of one attempt.
+
+    Only what travels on the wire to or from the receiver: the caller's TCP connection (its
+    source address), the receiver's DNS query for a PTR record and its NetBIOS node status
+    request to the caller, if its reverse lookup got that far (a HOSTS lookup is local and sends
+    nothing), and the end of the association. A capture shows packets, not what the MTA made of
+    them: the lines of the run say that, each with its basis. This is the evidence that tells the
+    two hypotheses of DOMAIN.md 5b apart.
+
+    Parameters
+    ----------
+    trace, connector, at
+        As for :func:`attempt_steps` (the *sender's* connector).
+
+    Returns
+    -------
+    str
+        A table, one row an exchange of packets; or one line saying that nothing reached a
+        receiving MTA (a firewall drop, nobody listening, a name that did not resolve).
+
+    Examples
+    --------
+    >>> from xcon_teach import load_scenario, simulate
+    >>> print(capture_lines(simulate(load_scenario("kb-q169113"), until=0), "EXCLUS->EXA"), end="")
+    time      from       to          packets       what they carry
+    00:00:00  10.0.1.11  10.0.0.10   TCP port 102  EXCLUS's connection, source address 10.0.1.11
+    00:00:00  10.0.0.10  DNS server  UDP port 53   a PTR query for 10.0.1.11; answer: no record
+    00:00:00  10.0.0.10  10.0.1.11   UDP port 137  a NetBIOS node status request to 10.0.1.11, and NODE1's reply (its name table)
+    00:00:00  10.0.0.10  10.0.1.11   TCP port 102  EXA refuses the association
+    """
+    rows = [("time", "from", "to", "packets", "what they carry")]
+    here = node = ""
+    for s in attempt_steps(trace, connector, at=at):
+        cx, lk = s.connection, s.lookup
+        if s.kind == "connect" and cx is not None and cx.receiver is not None and cx.wire and cx.destination:
+            here, node = cx.destination, cx.from_host
+            rows.append((clock(s.time), cx.wire, here, "TCP port 102", f"{cx.sender}'s connection, source address {cx.wire}"))
+        elif lk is None or not here:
+            continue
+        elif lk.stage == "reverse-ptr":
+            answer = f"answer: {', '.join(lk.names)}" if lk.names else "answer: no record"
+            rows.append((clock(s.time), here, "DNS server", "UDP port 53", f"a PTR query for {lk.caller}; {answer}"))
+        elif lk.stage == "reverse-node-status":
+            who = f"{node}'s reply" if node else "the reply"
+            rows.append(
+                (
+                    clock(s.time),
+                    here,
+                    lk.caller,
+                    "UDP port 137",
+                    f"a NetBIOS node status request to {lk.caller}, and {who} (its name table)",
+                )
+            )
+        elif s.kind in ("accept", "refuse"):
+            verdict = "accepts the association: mail flows" if s.kind == "accept" else "refuses the association"
+            rows.append((clock(s.time), here, lk.caller, "TCP port 102", f"{lk.receiver} {verdict}"))
+    if len(rows) == 1:
+        return f"Nothing of this attempt on {connector_label(trace.scenario, connector)} reached a receiving MTA.\n"
+    return columns(rows) + "\n"
+
+
 def first_failure_lines(trace: Trace, *, kinds: Collection[str] | None = None) -> str:
     """The transcript lines of the first attempt in the run that ended without mail.
 
@@ -197,8 +270,12 @@ def first_failure_lines(trace: Trace, *, kinds: Collection[str] | None = None) -
     >>> from xcon_teach import load_scenario, simulate
     >>> print(first_failure_lines(simulate(load_scenario("firewall")), kinds={"present", "firewall"}), end="")
     ... # doctest: +NORMALIZE_WHITESPACE
-    00:00:00  EXCLUS   present    EXCLUS's socket is unbound (INADDR_ANY): NT picks NODE1's primary address 10.0.1.11,
-    not the virtual IP 10.0.1.20  [DOC Q169113]
+    00:00:00  EXCLUS   present    EXCLUS runs RTM (build 1960) without the Q169113 fix (SP1, build 2232, and later carry it:
+    a model assumption), so no fix picks the virtual IP  [MODEL]
+    00:00:00  EXCLUS   present    EXCLUS's socket is unbound (INADDR_ANY), so NT chooses: the route to 10.0.0.10 leaves by
+    NODE1's card  [DOC Q175396]
+    00:00:00  EXCLUS   present    On the active cluster node NT answers with NODE1's own IP 10.0.1.11, not the virtual IP
+    10.0.1.20  [DOC Q169113]
     00:00:00  FIREWALL firewall   The firewall drops 10.0.1.11 -> 10.0.0.10 port 102: only 10.0.1.20, 10.0.0.10 may pass;
     no MTA sees this attempt  [MODEL]
     >>> first_failure_lines(simulate(load_scenario("baseline")))

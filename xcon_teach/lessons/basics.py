@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from ..errors import UsageError
-from ..scenario import Message, Scenario
+from ..scenario import BUILDS, Message, Scenario
+from ..scenario.elements import build_label
 from ..sim import Step, Trace, basis_label, clock, decode_network_address, simulate
 from ..sim.rules import Row, flatten
 from ..sim.sender import choose_source
@@ -23,6 +24,7 @@ __all__ = [
     "check_decoding",
     "compare_source_choice",
     "event_viewer",
+    "events_by_build",
     "queue_timeline",
     "rule_table",
     "with_mail_every",
@@ -191,6 +193,36 @@ def event_viewer(trace: Trace, server: str, *, limit: int | None = None) -> str:
     return columns(rows) + "\n" + tail
 
 
+def events_by_build(scenario: Scenario, server: str, *, builds: Sequence[str | int] = (*BUILDS, 2431)) -> str:
+    """What ``server``'s Event Viewer holds after the first attempts of ``scenario`` on each MTA build.
+
+    The scenario runs once per build, with only ``server``'s build changed and ``until=0``; each
+    row counts the Event 9301 entries logged at time 0 and gives the basis the trace gave for them
+    (the build table of :mod:`xcon_teach.sim.builds`, never a rule of its own).
+
+    Examples
+    --------
+    >>> from xcon_teach import load_scenario
+    >>> print(events_by_build(load_scenario("kb-q169113"), "EXA", builds=("rtm", "sp2", 2431)), end="")
+    build             events  logged                                      basis
+    RTM (build 1960)  2       0A00010B = 10.0.1.11, 4E4F444531 = 'NODE1'  documented (KB Q189345)
+    build 2431        0       (none)                                      documented (KB Q234962)
+    SP2 (build 2448)  1       4E4F444531 = 'NODE1'                        documented (KB Q189345)
+    """
+    name = scenario.server(server).name
+    rows = [("build", "events", "logged", "basis")]
+    for build in sorted(builds, key=lambda b: BUILDS[b].number if isinstance(b, str) else b):
+        run = simulate(scenario.with_build(name, build), until=0)
+        logged = [f"{e.network_address} = {e.decoded}" for e in run.event_log if e.server == name]
+        bases = dict.fromkeys(st.basis for st in run.steps if st.actor == name and st.kind == "event")
+        articles = [b.removeprefix("DOC ") for b in bases if b.startswith("DOC ")]
+        shown = [f"documented (KB {', '.join(articles)})"] if articles else []
+        shown += [basis_label(b) for b in bases if not b.startswith("DOC ")]
+        number = run.scenario.server(name).build
+        rows.append((build_label(number), str(len(logged)), ", ".join(logged) or "(none)", "; ".join(shown)))
+    return columns(rows) + "\n"
+
+
 def rule_table(rules: Sequence[Row], *, heading: str = "rule") -> str:
     """A rule table of the package (``SOURCE_RULES``, ``STAGES``...) as a numbered table.
 
@@ -215,9 +247,10 @@ def rule_table(rules: Sequence[Row], *, heading: str = "rule") -> str:
     --------
     >>> from xcon_teach.sim import SOURCE_RULES
     >>> print(rule_table(SOURCE_RULES[1:]), end="")
-    #  rule        basis                    what it does
-    1  fix         model assumption         the virtual IP, if the build has the Q169113 fix and the server is clustered
-    2  inaddr-any  documented (KB Q169113)  otherwise INADDR_ANY: NT picks the primary address of the host running the MTA
+    #  rule        basis                                               what it does
+    1  fix         model assumption                                    a virtual IP, if the server is clustered and its MTA carries the Q169113 fix (several: in turn)
+    2  own-name    hypothesis S (one of two readings; not documented)  under hypothesis S, a host-name Stack: the address of the MTA's own server name
+    3  inaddr-any  documented (KB Q175396)                             otherwise INADDR_ANY: the address of the adapter on the route; on a cluster node its own IP, not the virtual IP
     """
     rows = [("#", heading, "basis", "what it does")]
     rows += [(str(i), r.name, basis_label(r.basis), r.what) for i, r in enumerate(flatten(list(rules)), 1)]
@@ -265,8 +298,9 @@ def compare_source_choice(scenario: Scenario, pick: Callable[[list[str]], str]) 
             host = world.mta_host(c.server)
             card = list(world.addresses(host))
             mine = pick(list(card))
-            source = choose_source(world, c)
-            wire = trace.attempts(c.label)[0].wire
+            first = trace.attempts(c.label)[0]
+            source = choose_source(world, c, first.connection.destination or c.address)
+            wire = first.wire
             same = mine == source.address == wire
             agree = "yes" if same else f"no (rule {source.rule})"
             rows.append((title, c.label, host, ", ".join(card), mine, source.address or "-", wire or "-", agree))

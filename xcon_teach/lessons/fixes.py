@@ -16,9 +16,11 @@ from ..challenges import Challenge
 from ..draw.storyboard import storyboard
 from ..errors import UsageError
 from ..scenario import Scenario
+from ..scenario.elements import Hypothesis
 from ..scenario.names import fold
 from ..sim import Trace, clock, simulate
-from ..sim.builds import build_of, has_fix
+from ..sim.builds import has_fix, label
+from ..sim.simulate import tries
 from ..text import columns
 from .attempts import attempt_steps, connector_label
 
@@ -63,10 +65,10 @@ def frame_of(trace: Trace, connector: str, *, at: float = 0.0, kind: str | None 
     --------
     >>> from xcon_teach import load_scenario, simulate
     >>> from xcon_teach.draw import storyboard
-    >>> trace = simulate(load_scenario("workaround"))
+    >>> trace = simulate(load_scenario("workaround").with_hypothesis("receiver"))
     >>> k = frame_of(trace, "EXCLUS->EXA", stage="reverse-node-status")
-    >>> trace.steps[storyboard(trace)[k].step].text
-    'EXA asks 10.0.1.11 for its NetBIOS names (node status): NODE1 answers NODE1, EXCLUS'
+    >>> trace.steps[storyboard(trace)[k].step].text  # doctest: +ELLIPSIS
+    'EXA sends 10.0.1.11 a NetBIOS node status request: NODE1 answers with every name it has registered, NODE1, EXCLUS, ...'
     """
     steps = attempt_steps(trace, connector, at=at)
     target = next(
@@ -115,9 +117,9 @@ def retry_summary(trace: Trace, message: str) -> str:
     >>> from xcon_teach import load_scenario, simulate
     >>> s = load_scenario("kb-q169113").with_retries("EXCLUS", max_open_retries=3, open_interval=300)
     >>> print(retry_summary(simulate(s), "m1"), end="")
-    m1 EXCLUS->EXA: 4 attempts, the first at 00:00:00, the last at 00:15:00, 300 s apart
-    Override tab of EXCLUS->EXA: max open retries 3, open interval 300 s; 3 x 300 s = 900 s
-    returned to its sender as a non-delivery report (NDR) at 00:15:00
+    m1 EXCLUS->EXA: 3 attempts, the first at 00:00:00, the last at 00:10:00, 300 s apart
+    Override tab of EXCLUS->EXA: max open retries 3 (the tries in all), open interval 300 s; the last try 2 x 300 s = 600 s after the first
+    returned to its sender as a non-delivery report (NDR) at 00:10:00
     """
     try:
         m = trace.message(message)
@@ -134,12 +136,13 @@ def retry_summary(trace: Trace, message: str) -> str:
         when = f"{len(times)} attempts, the first at {clock(times[0])}, the last at {clock(times[-1])}{apart}"
     else:
         when = f"1 attempt, at {clock(times[0])}" if times else "no attempt"
-    retries, interval = c.max_open_retries, c.open_interval
+    retries, interval, n = c.max_open_retries, c.open_interval, tries(c)
     lines = [f"{m.id} {m.sender}->{m.recipient}: {when}"]
     if len(times) > 1 or m.status != "delivered":
+        read = "" if retries else ", read as 1"
         lines.append(
-            f"Override tab of {c.label}: max open retries {retries}, open interval {interval:g} s; "
-            f"{retries} x {interval:g} s = {retries * interval:,.0f} s"
+            f"Override tab of {c.label}: max open retries {retries}{read} (the tries in all), open interval {interval:g} s; "
+            f"the last try {n - 1} x {interval:g} s = {(n - 1) * interval:,.0f} s after the first"
         )
     if m.status == "delivered" and m.delivered_at is not None:
         lines.append(f"delivered at {clock(m.delivered_at)}")
@@ -164,7 +167,7 @@ def _routes_cell(trace: Trace) -> str:
     return "only " + ", ".join(working)
 
 
-def failover_table(variants: Mapping[str, Scenario]) -> str:
+def failover_table(variants: Mapping[str, Scenario], *, by_hypothesis: bool = False, hypothesis: Hypothesis | None = None) -> str:
     """Which directions carry mail for each variant, as set up and with each cluster failed over.
 
     Each variant is run with its cluster groups held still: its own scripted failovers are
@@ -176,6 +179,12 @@ def failover_table(variants: Mapping[str, Scenario]) -> str:
     ----------
     variants
         Row label -> scenario. Every scenario must have the same clusters (by name).
+    by_hypothesis
+        Run every column under hypothesis S and again under hypothesis R (DOMAIN.md 5b), the
+        columns marked ``S:`` and ``R:``; otherwise under each scenario's own hypothesis.
+    hypothesis
+        Run every variant under this one hypothesis (``"sender"`` or ``"receiver"``), named in the
+        header; None: each scenario's own (ignored with ``by_hypothesis``).
 
     Returns
     -------
@@ -196,23 +205,37 @@ def failover_table(variants: Mapping[str, Scenario]) -> str:
     variant              as set up         WOLFPACK failed over
     as in the KB         only EXA->EXCLUS  only EXA->EXCLUS
     EXA lists 10.0.1.11  both ways         neither way
+    >>> one_side = {"host name on EXA only": kb.with_stack("EXA", "hostname", "EXCLUS")}
+    >>> print(failover_table(one_side, by_hypothesis=True), end="")
+    variant                S: as set up      S: WOLFPACK failed over  R: as set up  R: WOLFPACK failed over
+    host name on EXA only  only EXA->EXCLUS  only EXA->EXCLUS         both ways     both ways
     """
     if not variants:
         raise UsageError("variants: give at least one scenario")
+    if hypothesis not in (None, "sender", "receiver"):
+        raise UsageError(f"hypothesis: must be 'sender' or 'receiver' (got {hypothesis!r})")
     scenarios = list(variants.values())
     names = [c.name for c in scenarios[0].clusters]
-    for label, s in variants.items():
+    for name, s in variants.items():
         if [c.name for c in s.clusters] != names:
             raise UsageError(
-                f"variants[{label!r}]: every variant must have the clusters {', '.join(names) or '(none)'} "
+                f"variants[{name!r}]: every variant must have the clusters {', '.join(names) or '(none)'} "
                 f"(got {', '.join(c.name for c in s.clusters) or '(none)'})"
             )
-    header = ["variant", "as set up", *(f"{n} failed over" for n in names)]
-    if len(names) > 1:
-        header.append("all failed over")
+    columns_ = ["as set up", *(f"{n} failed over" for n in names)] + (["all failed over"] if len(names) > 1 else [])
+    readings: tuple[Hypothesis | None, ...] = ("sender", "receiver") if by_hypothesis else (hypothesis,)
+    letter = {"sender": "S", "receiver": "R"}
+    if by_hypothesis:
+        header = ["variant"] + [f"{letter[h]}: {c}" for h in readings if h for c in columns_]
+    else:
+        header = [f"variant (hypothesis {letter[hypothesis]})" if hypothesis else "variant", *columns_]
     rows = [header]
-    for label, s in variants.items():
-        rows.append([label, *(_routes_cell(simulate(v)) for _, v in s.failover_variants())])
+    for name, s in variants.items():
+        cells = []
+        for h in readings:
+            under = s.with_hypothesis(h) if h else s
+            cells += [_routes_cell(simulate(v)) for _, v in under.failover_variants()]
+        rows.append([name, *cells])
     return columns(rows) + "\n"
 
 
@@ -246,8 +269,8 @@ def settings_table(scenario: Scenario) -> str:
     Stack tab                  EXB->EXA  IP address 10.0.0.10                       yes
     Stack IP Address Override  EXB->EXA  (not set)                                  yes
     Override tab               EXB->EXA  max open retries 144, open interval 600 s  yes
-    MTA build                  EXA       SP1 (build 2232), Q169113 fix: no          yes
-    MTA build                  EXB       SP1 (build 2232), Q169113 fix: no          yes
+    MTA build                  EXA       RTM (build 1960), Q169113 fix: no          yes
+    MTA build                  EXB       RTM (build 1960), Q169113 fix: no          yes
     HOSTS file                 names     EXA = 10.0.0.10, EXB = 10.0.1.10           yes
     DNS A records              names     (none)                                     yes
     DNS PTR records            names     (none)                                     yes
@@ -263,9 +286,8 @@ def settings_table(scenario: Scenario) -> str:
             ("Override tab", c.label, f"max open retries {c.max_open_retries}, open interval {c.open_interval:g} s", "yes")
         )
     for sv in scenario.servers:
-        b = build_of(sv)
         fix = "yes" if has_fix(sv) else "no"
-        rows.append(("MTA build", sv.name, f"{b.label} (build {b.number}), Q169113 fix: {fix}", "yes"))
+        rows.append(("MTA build", sv.name, f"{label(sv)}, Q169113 fix: {fix}", "yes"))
     for cl in scenario.clusters:
         rows.append(("Active node", cl.name, f"{cl.active} (nodes {', '.join(cl.nodes)})", "yes (every node is tested)"))
         rows.append(("Virtual server", cl.name, f"{cl.virtual_name} at {cl.virtual_ip}", "no (network)"))

@@ -54,6 +54,9 @@ __all__ = [
     "with_placeholders",
 ]
 
+CITED = {"windows-source-selection": "KB969029", "skipassource": "KB975808"}
+"""Claims of the source register behind the modern Windows rules that notebook 07 teaches."""
+
 # --- the recorded live table ------------------------------------------------------------------
 
 RECORDED_SCENARIO = "kb-q169113"

@@ -29,7 +29,7 @@ from typing import Literal
 
 from ..scenario import Connector, Scenario
 from ..scenario.names import ip_problem
-from ..sim import simulate
+from ..sim import Trace, simulate
 from ..sim.expect import Expectation, expect
 from ..sim.resolve import destination
 from ..sim.sender import choose_source
@@ -121,7 +121,7 @@ class LiveLab:
         self.scenario = scenario
         self.timeout = timeout
         self.port = port
-        held = [a for h in scenario.hosts for a in h.addresses] + [c.virtual_ip for c in scenario.clusters]
+        held = [a for h in scenario.hosts for a in h.addresses] + [v for c in scenario.clusters for v in c.virtual_ips]
         names = scenario.names
         reach = [c.address for c in scenario.connectors if ip_problem(c.address) is None] + [
             ip for _, ip in (*names.hosts, *names.dns) if ip_problem(ip) is None
@@ -170,7 +170,8 @@ class LiveLab:
             ]
             for name in moving:
                 self.mtas.pop(name).stop()
-            self.network.move_address(c.virtual_ip, was, now)
+            for vip in c.virtual_ips:  # in the group's order, after the new node's own address
+                self.network.move_address(vip, was, now)
             for name in moving:
                 self._start_mta(name, now)
         self._world = world
@@ -181,23 +182,25 @@ class LiveLab:
         )
         self.mtas[server] = ReceivingMta(server, listener, lambda: self.world, self.switchboard, timeout=self.timeout).start()
 
-    def send(self, connector: Connector) -> Observation:
-        """One association attempt on ``connector`` from the host that runs its MTA now."""
+    def send(self, connector: Connector, *, turn: int = 0) -> Observation:
+        """One association attempt on ``connector`` from the host that runs its MTA now.
+
+        ``turn`` is the model's count of this server's earlier tries by the fix (which virtual IP
+        a server with several presents, DOMAIN.md 9).
+        """
         world = self.world
         where = destination(world, connector)
         if where.ip is None:
             return Observation(
                 None, None, None, "unresolved", "not sent", "the name does not resolve (name services are model-only)", ()
             )
-        source = choose_source(world, connector)
+        source = choose_source(world, connector, where.ip, turn=turn)
         if source.rule == "inaddr-any":
-            bind = None
+            bind = None  # the kernel chooses: the thing under test
         elif source.rule == "override":
             bind = connector.stack_ip_override  # bound even when the model expects the bind to fail: the kernel decides
-        elif source.rule == "fix":
-            bind = source.address
         else:
-            raise ValueError(f"unknown sender rule {source.rule!r}")
+            bind = source.address  # the fix's virtual IP, or (hypothesis S) the server's own name's address
         sock = socket_in(self.network.ns(world.mta_host(connector.server)), self.timeout)
         attempt: Attempt = associate(
             sock,
@@ -437,7 +440,7 @@ def compare(scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, p
                         None, None, None, "not attempted", "", "the model never attempts it before the run ends", ()
                     )
                 else:
-                    kernel = lab.send(connector)
+                    kernel = lab.send(connector, turn=_turn(trace, m.sender, f"m{i + 1}"))
                 rows.append(Row(label, f"m{i + 1}", connector.label, prediction.active, kernel, prediction))
         namespaces = tuple(lab.network.created)
         subnet = str(lab.network.subnet)
@@ -453,6 +456,13 @@ def compare(scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, p
         binds=tuple(binds),
         seconds=time.perf_counter() - started,
     )
+
+
+def _turn(trace: Trace, server: str, message: str) -> int:
+    """How many of ``server``'s tries before ``message``'s first presented a virtual IP by the fix."""
+    first = trace.first_attempt(message)
+    earlier = [a for a in trace.attempts() if a.sender == server and first is not None and a.serial < first.serial]
+    return sum(a.connection.source_rule == "fix" for a in earlier)
 
 
 def _bind_checks(lab: LiveLab, original: Scenario, world: World) -> list[BindCheck]:

@@ -14,6 +14,8 @@ from typing import Literal
 
 __all__ = [
     "BUILDS",
+    "DEFAULT_BUILD",
+    "DEFAULT_HYPOTHESIS",
     "DEFAULT_MAX_OPEN_RETRIES",
     "DEFAULT_OPEN_INTERVAL",
     "DEFAULT_ORG",
@@ -25,16 +27,23 @@ __all__ = [
     "Connector",
     "Firewall",
     "Host",
+    "Hypothesis",
     "Key",
     "Message",
     "Names",
     "ScenarioFields",
     "Server",
     "Stack",
+    "build_label",
+    "build_spelling",
     "toml_key",
 ]
 
 Stack = Literal["ip", "hostname"]
+Hypothesis = Literal["sender", "receiver"]
+"""Why a Remote host name stack works (DOMAIN.md 5b): hypothesis S, "the sender presents its server's
+address", or hypothesis R, "the receiver finds the caller by name". Neither is documented."""
+DEFAULT_HYPOTHESIS: Hypothesis = "sender"
 
 DEFAULT_ORG = "Microsoft"
 DEFAULT_UNTIL = 90000.0
@@ -43,7 +52,6 @@ DEFAULT_MAX_OPEN_RETRIES = 144
 """Override tab default, Q234157."""
 DEFAULT_OPEN_INTERVAL = 600.0
 """Override tab default in seconds, Q234157."""
-DEFAULT_BUILD = "sp1"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +73,25 @@ BUILDS: Mapping[str, Build] = {
         Build(key="sp4", label="SP4", number=2653),
     )
 }
+"""The service packs by name. A scenario may also give any build by number (a hotfix such as 2431)."""
+DEFAULT_BUILD = BUILDS["rtm"].number
+CITED = {"build-numbers": "Q257618"}
+"""Claims of the source register this module rests on (the build numbers above)."""
+
+
+def build_spelling(number: int) -> str | int:
+    """How a scenario file writes a build: its name when it has one (``"sp2"``), else its number.
+
+    >>> build_spelling(2448), build_spelling(2431)
+    ('sp2', 2431)
+    """
+    return next((b.key for b in BUILDS.values() if b.number == number), number)
+
+
+def build_label(number: int) -> str:
+    """A build as a learner reads it: ``SP2 (build 2448)``, or ``build 2431`` for a build without a name."""
+    named = next((b for b in BUILDS.values() if b.number == number), None)
+    return f"{named.label} (build {number})" if named else f"build {number}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,7 +115,13 @@ class Cluster:
     """Exactly two hosts (MSCS 1.0)."""
     active: str
     virtual_name: str
-    virtual_ip: str
+    virtual_ips: tuple[str, ...]
+    """The group's IP Address resources, one or more (a file writes one as ``virtual_ip``)."""
+
+    @property
+    def virtual_ip(self) -> str:
+        """The first virtual IP: the one the Network Name depends on (Q195462; "first": MODEL)."""
+        return self.virtual_ips[0]
 
     @property
     def passive(self) -> str:
@@ -102,7 +135,8 @@ class Server:
     name: str
     site: str
     host: str
-    build: str = DEFAULT_BUILD
+    build: int = DEFAULT_BUILD
+    """The MTA's build number (:data:`BUILDS` names the service packs)."""
     q169113_fix: bool | None = None
     """None: the build's default (:func:`xcon_teach.sim.builds.has_fix`)."""
 
@@ -190,6 +224,8 @@ class ScenarioFields:
     messages: tuple[Message, ...] = ()
     actions: tuple[Action, ...] = ()
     until: float = DEFAULT_UNTIL
+    hostname_stack: Hypothesis = DEFAULT_HYPOTHESIS
+    """``[model] hostname_stack``: which reading of the host-name workaround the run follows."""
     source: str = field(default="<scenario>", compare=False)
     """Where the scenario came from (a file or a built-in name); used in error messages."""
 
@@ -211,8 +247,10 @@ class Key:
     """What leaving the key out means; :data:`_REQUIRED` for a key the file must give."""
     always: bool = False
     """Written even when it holds the default, so a saved file shows it."""
-    shape: Literal["value", "strings", "pairs"] = "value"
-    """How the file writes it: as it is, a list of strings, or a table of name = address pairs."""
+    shape: Literal["value", "strings", "pairs", "build", "one", "several"] = "value"
+    """How the file writes it: as it is, a list of strings, a table of name = address pairs, a build
+    (by name or number), or one of a pair of keys for one field (``virtual_ip`` for one address,
+    ``virtual_ips`` for several)."""
 
     @property
     def required(self) -> bool:
@@ -233,18 +271,20 @@ KEYS: Mapping[str, tuple[Key, ...]] = {
         Key("messages", "messages", ()),
         Key("actions", "actions", ()),
         Key("run", "until", DEFAULT_UNTIL, always=True),
+        Key("model", "hostname_stack", DEFAULT_HYPOTHESIS),
     ),
     "hosts": (Key("addresses", "addresses", shape="strings"),),
     "clusters": (
         Key("nodes", "nodes", shape="strings"),
         Key("active", "active"),
         Key("virtual_name", "virtual_name"),
-        Key("virtual_ip", "virtual_ip"),
+        Key("virtual_ip", "virtual_ips", None, shape="one"),
+        Key("virtual_ips", "virtual_ips", None, shape="several"),
     ),
     "servers": (
         Key("site", "site"),
         Key("host", "host"),
-        Key("build", "build", DEFAULT_BUILD, always=True),
+        Key("build", "build", DEFAULT_BUILD, always=True, shape="build"),
         Key("q169113_fix", "q169113_fix", None),
     ),
     "connectors": (
@@ -266,6 +306,7 @@ KEYS: Mapping[str, tuple[Key, ...]] = {
     "messages": (Key("at", "at"), Key("from", "sender"), Key("to", "recipient")),
     "actions": (Key("at", "at"), Key("failover", "failover")),
     "run": (Key("until", "until", DEFAULT_UNTIL, always=True),),
+    "model": (Key("hostname_stack", "hostname_stack", DEFAULT_HYPOTHESIS),),
 }
 """Per table of the file (``""`` is the top level), its keys in the order a file writes them."""
 

@@ -19,6 +19,7 @@ ORDER = (
     "workaround-one-side",
     "wrong-fix",
     "override",
+    "two-vips",
     "hotfix",
     "silent-build",
     "ptr-breaks-workaround",

@@ -99,14 +99,42 @@ class _Reader:
     def fields(self, value: object, path: str, table: str) -> dict[str, Any]:
         """The record fields a table of the file gives, defaults filled in, lists and pairs in shape."""
         t = self.table(value, path, table)
-        return {k.field: self.shaped(k, t[k.toml], sub_path(path, k.toml)) if k.toml in t else k.default for k in KEYS[table]}
+        out: dict[str, Any] = {}
+        for k in KEYS[table]:  # two keys may fill one field (virtual_ip, virtual_ips): the one given wins
+            if k.toml in t:
+                out[k.field] = self.shaped(k, t[k.toml], sub_path(path, k.toml))
+            else:
+                out.setdefault(k.field, k.default)
+        return out
 
     def shaped(self, key: Key, value: object, path: str) -> Any:
-        if key.shape == "strings":
+        if key.shape in ("strings", "several"):
             return self.strings(value, path)
         if key.shape == "pairs":
             return self.mapping(value, path)
+        if key.shape == "one":
+            return (value,)
         return value
+
+    def cluster(self, name: str, path: str, value: object) -> Cluster:
+        """A cluster: its one virtual IP is written ``virtual_ip``, several ``virtual_ips`` (never both)."""
+        t = self.table(value, path, "clusters")
+        given = [k for k in ("virtual_ip", "virtual_ips") if k in t]
+        if len(given) != 1:
+            problem = "give one of virtual_ip (one address) or virtual_ips (two or more), not both"
+            raise (
+                self.fail(sub_path(path, "virtual_ips"), problem, t["virtual_ips"])
+                if given
+                else self.fail(
+                    sub_path(path, "virtual_ip"), "required key is missing (or virtual_ips, for two or more addresses)"
+                )
+            )
+        fields = self.fields(t, path, "clusters")
+        if given == ["virtual_ips"] and len(fields["virtual_ips"]) < 2:
+            raise self.fail(
+                sub_path(path, "virtual_ips"), "holds two or more addresses; write one address as virtual_ip", t["virtual_ips"]
+            )
+        return Cluster(name=name, **fields)
 
     def tables(self, value: object, path: str) -> Mapping[str, Any]:
         """A table of named tables, like [hosts.EXA] and [hosts.NODE1]."""
@@ -155,7 +183,10 @@ class _Reader:
             description=top.get("description", ""),
             org=top.get("org", DEFAULT_ORG),
             hosts=tuple(Host(name=name, **f) for name, f in named("hosts")),
-            clusters=tuple(Cluster(name=name, **f) for name, f in named("clusters")),
+            clusters=tuple(
+                self.cluster(name, key_path("clusters", name), t)
+                for name, t in self.tables(top.get("clusters", {}), "clusters").items()
+            ),
             servers=tuple(Server(name=name, **f) for name, f in named("servers")),
             connectors=tuple(Connector(**f) for f in listed("connectors")),
             names=Names(**one("names")),
@@ -163,5 +194,6 @@ class _Reader:
             messages=tuple(Message(**f) for f in listed("messages")),
             actions=tuple(Action(**f) for f in listed("actions")),
             until=one("run")["until"],
+            hostname_stack=one("model")["hostname_stack"],
             source=self.source,
         )

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .elements import Cluster, Connector, Firewall, Host, ScenarioFields, Server, Stack
+from .elements import Cluster, Connector, Firewall, Host, Hypothesis, ScenarioFields, Server, Stack
 from .names import fold
 from .toml import dumps, scenario_to_dict
 from .validate import validate
@@ -127,8 +127,8 @@ class Scenario(ScenarioFields):
         servers = tuple(dataclasses.replace(s, **changes) if s is target else s for s in self.servers)  # type: ignore[arg-type]
         return self.replace(servers=servers)
 
-    def with_build(self, server: str, build: str) -> Scenario:
-        """Put ``server``'s MTA on another build: ``rtm``, ``sp1`` ... ``sp4``."""
+    def with_build(self, server: str, build: str | int) -> Scenario:
+        """Put ``server``'s MTA on another build: ``rtm``, ``sp1`` ... ``sp4``, or a build number such as 2431."""
         return self._with_server(server, build=build)
 
     def with_fix(self, server: str, fix: bool | None) -> Scenario:
@@ -176,6 +176,10 @@ class Scenario(ScenarioFields):
 
     def with_until(self, until: float) -> Scenario:
         return self.replace(until=until)
+
+    def with_hypothesis(self, hostname_stack: Hypothesis) -> Scenario:
+        """Run under hypothesis S (``"sender"``) or R (``"receiver"``) of DOMAIN.md 5b."""
+        return self.replace(hostname_stack=hostname_stack)
 
     # --- serialisation ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import tomli_w
 
-from .elements import KEYS, ScenarioFields
+from .elements import KEYS, ScenarioFields, build_spelling
 
 __all__ = ["dumps", "scenario_to_dict"]
 
@@ -26,6 +26,12 @@ def _value(value: object, shape: str = "value") -> object:
     if shape == "pairs":
         assert isinstance(value, tuple)
         return {str(k): v for k, v in value}
+    if shape == "build":
+        assert isinstance(value, int)
+        return build_spelling(value)
+    if shape == "one":
+        assert isinstance(value, tuple)
+        return value[0]
     if isinstance(value, tuple):
         return list(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
@@ -38,6 +44,8 @@ def _record(record: object, table: str) -> Data:
     out: Data = {}
     for key in KEYS[table]:
         value = getattr(record, key.field)
+        if key.shape in ("one", "several") and (len(value) == 1) != (key.shape == "one"):
+            continue  # one virtual IP is written virtual_ip, several virtual_ips
         if key.required or key.always or value != key.default:
             out[key.toml] = _value(value, key.shape)
     return out
@@ -56,6 +64,7 @@ def scenario_to_dict(s: ScenarioFields) -> Data:
         "messages": [_record(m, "messages") for m in s.messages],
         "actions": [_record(a, "actions") for a in s.actions],
         "run": _record(s, "run"),
+        "model": _record(s, "model"),
     }
     out: Data = {}
     for key in KEYS[""]:

@@ -110,6 +110,15 @@ class _Checker:
             raise self.fail(path, "must be true or false", value)
         return value
 
+    def build(self, path: str, value: object) -> int:
+        """A build by name (``rtm`` ... ``sp4``, any case) or by number (a whole number from 1)."""
+        if isinstance(value, str) and value.lower() in BUILDS:
+            return BUILDS[value.lower()].number
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+        problem = f"must be {', '.join(BUILDS)} or a build number from 1, such as 2431"
+        raise self.fail(path, problem, value)
+
     def choice(self, path: str, value: object, choices: Iterable[str]) -> str:
         options = list(choices)
         if isinstance(value, str) and value.lower() in options:
@@ -139,6 +148,7 @@ class _Checker:
         messages = self.check_messages(s.messages, servers, connectors)
         actions = self.check_actions(s.actions, clusters)
         until = self.seconds(key_path("run", toml_key("run", "until")), s.until)
+        hypothesis = self.choice(key_path("model", "hostname_stack"), s.hostname_stack, ("sender", "receiver"))
         return {
             "org": org,
             "hosts": hosts,
@@ -148,6 +158,7 @@ class _Checker:
             "messages": messages,
             "actions": actions,
             "until": until,
+            "hostname_stack": hypothesis,
         }
 
     def check_hosts(self, hosts: Sequence[Host]) -> tuple[Host, ...]:
@@ -206,17 +217,21 @@ class _Checker:
                 what = "a host's name" if fold(other) in self.host_names else "another cluster's virtual name"
                 raise self.fail(vname_path, f"clashes with {what} ({other}); the virtual server needs a name of its own", vname)
             computer_names[fold(vname)] = vname
-            vip_path = key_path(*base, "virtual_ip")
-            vip = self.ip(vip_path, c.virtual_ip)
-            if vip in self.host_of_address:
-                raise self.fail(
-                    vip_path,
-                    f"clashes with an address of host {self.host_of_address[vip]}; a virtual IP is an address of its own",
-                    vip,
-                )
-            if vip in vips:
-                raise self.fail(vip_path, f"is already the virtual IP of cluster {vips[vip]}", vip)
-            vips[vip] = c.name
+            if not isinstance(c.virtual_ips, tuple) or not c.virtual_ips:
+                raise self.fail(key_path(*base, "virtual_ip"), "a cluster needs a virtual IP", c.virtual_ips)
+            for k, vip in enumerate(c.virtual_ips):
+                vip_path = key_path(*base, "virtual_ip") if len(c.virtual_ips) == 1 else key_path(*base, "virtual_ips", k)
+                self.ip(vip_path, vip)
+                if vip in self.host_of_address:
+                    raise self.fail(
+                        vip_path,
+                        f"clashes with an address of host {self.host_of_address[vip]}; a virtual IP is an address of its own",
+                        vip,
+                    )
+                if vip in vips:
+                    whose = "this cluster" if vips[vip] == c.name else f"cluster {vips[vip]}"
+                    raise self.fail(vip_path, f"is already a virtual IP of {whose}", vip)
+                vips[vip] = c.name
             out.append(dataclasses.replace(c, nodes=(nodes[0], nodes[1]), active=active))
         self.node_of = node_of
         self.virtual_names = {fold(c.virtual_name): c for c in out}
@@ -251,7 +266,7 @@ class _Checker:
             if fold(host) in on_host:
                 raise self.fail(host_path, f"server {on_host[fold(host)]} already runs there; one MTA a host", sv.host)
             on_host[fold(host)] = sv.name
-            build = self.choice(key_path(*base, "build"), sv.build, BUILDS)
+            build = self.build(key_path(*base, "build"), sv.build)
             if sv.q169113_fix is not None:
                 self.flag(key_path(*base, "q169113_fix"), sv.q169113_fix)
             out.append(dataclasses.replace(sv, host=host, build=build))

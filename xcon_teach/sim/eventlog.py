@@ -10,6 +10,9 @@ from ..scenario.names import is_dotted_ip
 
 __all__ = ["Event", "decode_network_address", "event_9301_text", "hex_of_ip", "hex_of_name", "stack_dn"]
 
+CITED = {"event-9301-text": "Q169113", "hex-ip-8-digits": "Q193380"}
+"""Claims of the source register this module's rules rest on (the text of the event; the hex drill)."""
+
 TRAILER = "[BASE IL TCP/IP DRVR 36 218] (10)"
 """The diagnostic trailer of the Q169113 text; its numbers are undocumented, so we copy them."""
 

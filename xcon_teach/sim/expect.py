@@ -28,6 +28,8 @@ class Expectation:
     destination: str | None
     source: str | None
     """The address on the wire; None when the bind failed or nothing was sent."""
+    rule: str | None
+    """The sender's rule that chose it (``override``, ``fix``, ``own-name``, ``inaddr-any``): what the live lab binds."""
     outcome: Seen
     why: str
     """A few words on a failure: ``firewall drop``, ``no host holds 10.0.1.99``..."""
@@ -65,6 +67,7 @@ def expect(trace: Trace, message: str) -> Expectation:
             active=active,
             destination=None,
             source=None,
+            rule=None,
             outcome="not attempted",
             why="before the run ended",
             events=(),
@@ -76,6 +79,7 @@ def expect(trace: Trace, message: str) -> Expectation:
         active=first.active,
         destination=cx.destination,
         source=cx.wire,
+        rule=cx.source_rule,
         outcome=outcome,
         why=why,
         events=first.events,

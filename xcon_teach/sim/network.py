@@ -66,4 +66,10 @@ def reach(world: World, c: Connector, source: str, destination: str) -> Reach:
         return Reach(wall, Note(kind="connect", actor=c.server, text=text, basis="MODEL"), to_host, None, "no MTA")
     where = "" if to_host == world.scenario.server(receiver).host else f" on {to_host}"
     text = f"{head}, TCP port 102 (RFC 1006): {receiver}'s MTA{where} answers"
-    return Reach(wall, Note(kind="connect", actor=c.server, text=text, basis="DOC Q176466"), to_host, receiver, None)
+    return Reach(
+        wall,
+        Note(kind="connect", actor=c.server, text=text, basis="DOC Q176466", claim="rfc1006-port-102"),
+        to_host,
+        receiver,
+        None,
+    )

@@ -13,8 +13,9 @@ association arrives on its TCP stack, the receiving MTA:
 5. ``event-name``: otherwise logs a second 9301 with the first name in hex (the IP if no name was
    found) and refuses.
 
-Which events appear depends on the build (:mod:`.builds`). :func:`decide` is the whole decision,
-accept or refuse, that the simulation and the live lab's MTA both call.
+Which events appear depends on the build (:mod:`.builds`): RTM and SP1 log both, SP2 and builds
+from 2621 on only the second, other builds of 2354 to 2620 none. :func:`decide` is the whole
+decision, accept or refuse, that the simulation and the live lab's MTA both call.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from dataclasses import dataclass, field
 from ..scenario import Connector, Server
 from ..scenario.names import fold
 from . import resolve
-from .builds import build_of, has
+from .builds import has, label, rule_for, silent
 from .eventlog import event_9301_text, hex_of_ip, hex_of_name, stack_dn
 from .rules import Rule
-from .steps import Failure, Note, Outcome
+from .steps import Failure, Note, Outcome, StepKind
 from .world import World
 
 __all__ = ["STAGES", "Decision", "LookupResult", "StageResult", "decide", "find_connector"]
@@ -66,13 +67,13 @@ class _Lookup:
     names: tuple[str, ...] = ()
     found: Connector | None = None
 
-    def add(self, stage: str, text: str, basis: str, **kw: object) -> None:
-        kind = "event" if stage.startswith("event") else "lookup"
-        self.out.append(StageResult(stage, Note(kind=kind, actor=self.receiver, text=text, basis=basis), **kw))  # type: ignore[arg-type]
+    def add(self, stage: str, text: str, basis: str, claim: str = "", **kw: object) -> None:
+        kind: StepKind = "event" if stage.startswith("event") else "lookup"
+        note = Note(kind=kind, actor=self.receiver, text=text, basis=basis, claim=claim)
+        self.out.append(StageResult(stage, note, **kw))  # type: ignore[arg-type]
 
     def build(self) -> str:
-        b = build_of(self.server)
-        return f"{b.label} (build {b.number})"
+        return label(self.server)
 
 
 def _list(items: tuple[str, ...]) -> str:
@@ -88,13 +89,14 @@ def _compare_address(k: _Lookup) -> None:
             "address",
             f"{head}: match, the connector to {match.remote}",
             "DOC Q193380",
+            "compare-stack-address",
             compared=by_ip,
             outcome="found",
             connector=match.label,
         )
         k.found = match
     else:
-        k.add("address", f"{head}: no match", "DOC Q193380", compared=by_ip, outcome="not found")
+        k.add("address", f"{head}: no match", "DOC Q193380", "compare-stack-address", compared=by_ip, outcome="not found")
 
 
 def _event_address(k: _Lookup) -> None:
@@ -104,11 +106,17 @@ def _event_address(k: _Lookup) -> None:
             "event-address",
             f"{k.receiver} logs Event 9301: network address {hexed} = {k.caller}",
             "DOC Q189345",
+            "first-9301",
             event=(hexed, event_9301_text(hexed, k.dn), k.caller),
         )
+        return
+    second = rule_for("second event", k.server)
+    if second is None:
+        text = f"{k.receiver} runs {k.build()}: some builds between 2354 and 2620 log no Event 9301 at all (which ones: a model assumption)"
+        k.add("event-address", text, "DOC Q234962", "9301-silent-builds")
     else:
-        why = "logs no 9301 at all" if not has("second event", k.server) else "no longer logs this first 9301"
-        k.add("event-address", f"{k.receiver} runs {k.build()}, which {why}", "DOC Q189345")
+        text = f"{k.receiver} runs {k.build()}, which logs only the second Event 9301, and only when it refuses"
+        k.add("event-address", text, second.basis, second.claim)
 
 
 def _reverse(k: _Lookup) -> None:
@@ -127,6 +135,7 @@ def _compare_names(k: _Lookup) -> None:
             "names",
             f"{head}: match, the connector to {match.remote}",
             "DOC Q189345",
+            "name-match",
             compared=by_name,
             names=k.names,
             outcome="found",
@@ -134,13 +143,13 @@ def _compare_names(k: _Lookup) -> None:
         )
         k.found = match
     else:
-        k.add("names", f"{head}: no match", "DOC Q189345", compared=by_name, names=k.names, outcome="not found")
+        k.add("names", f"{head}: no match", "DOC Q189345", "name-match", compared=by_name, names=k.names, outcome="not found")
 
 
 def _event_name(k: _Lookup) -> None:
-    if not has("second event", k.server):
-        text = f"{k.receiver} runs {k.build()}: builds 2354 to 2620 log no 9301, so this refusal leaves no trace"
-        k.add("event-name", text, "DOC Q189345", names=k.names, outcome="not found")
+    if silent(k.server):
+        text = f"{k.receiver} runs {k.build()}, one of the builds that log no Event 9301: this refusal leaves no trace"
+        k.add("event-name", text, "DOC Q234962", "9301-silent-builds", names=k.names, outcome="not found")
         return
     if k.names:
         hexed, decoded, logged = hex_of_name(k.names[0]), repr(k.names[0]), k.names[0]
@@ -150,6 +159,7 @@ def _event_name(k: _Lookup) -> None:
         "event-name",
         f"{k.receiver} logs Event 9301: network address {hexed} = {decoded}",
         "DOC Q189345",
+        "second-9301",
         names=k.names,
         outcome="not found",
         event=(hexed, event_9301_text(hexed, k.dn), logged),
@@ -164,22 +174,31 @@ STAGES: tuple[Stage, ...] = (
         "DOC Q193380",
         "compare the caller's IP with the Address of every local IP-type connector: equal means found",
         _compare_address,
+        claim="compare-stack-address",
     ),
     Rule(
-        "event-address", "DOC Q189345", "builds before 2354 log Event 9301 with the caller's IP as 8 hex digits", _event_address
+        "event-address",
+        "DOC Q189345",
+        "no match: Event 9301 with the caller's IP as 8 hex digits (RTM, SP1; later builds: see the build table)",
+        _event_address,
+        claim="first-9301",
     ),
-    Rule("reverse", "DOC Q189345", "reverse-resolve the caller's IP", _reverse, rows=resolve.REVERSE_SOURCES),
+    Rule(
+        "reverse", "DOC Q193380", "reverse-resolve the caller's IP", _reverse, claim="reverse-order", rows=resolve.REVERSE_SOURCES
+    ),
     Rule(
         "names",
         "DOC Q189345",
-        "compare each name with the Address of every local host-name connector (any case): equal means found",
+        "compare each name found with the Address of every local host-name connector (any case): equal means found",
         _compare_names,
+        claim="name-match",
     ),
     Rule(
         "event-name",
         "DOC Q189345",
-        "builds before 2354 and from 2621 log Event 9301 with the first name in hex (the IP if none); refuse",
+        "no match: a second Event 9301 (the first name found in hex, else the IP), and the association is refused",
         _event_name,
+        claim="second-9301",
     ),
 )
 """The receiver's stages in order: run by :func:`find_connector` until one finds a connector."""
@@ -217,14 +236,14 @@ class Decision:
         if self.accepted:
             assert found is not None
             text = f"{self.receiver} accepts the association (connector to {found.remote} found): {carrying} will transfer"
-            return Note(kind="accept", actor=self.receiver, text=text, basis="DOC Q189345")
+            return Note(kind="accept", actor=self.receiver, text=text, basis="DOC Q189345", claim="accepted-when-found")
         if self.failure == "wrong MTA":
             text = (
                 f"{self.receiver} found a connector, but it is not {self.wanted}: wrong remote MTA, so it refuses the association"
             )
             return Note(kind="refuse", actor=self.receiver, text=text, basis="MODEL")
-        text = f"{self.receiver} refuses the association; {sender}, the sender, logs nothing"
-        return Note(kind="refuse", actor=self.receiver, text=text, basis="DOC Q189345")
+        text = f"{self.receiver} refuses the association; {sender}, the sender with the backlog, logs nothing"
+        return Note(kind="refuse", actor=self.receiver, text=text, basis="DOC Q193380", claim="refusal-silent-sender")
 
 
 def decide(world: World, receiver: str, caller: str, wanted: str) -> Decision:

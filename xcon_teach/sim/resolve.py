@@ -1,11 +1,14 @@
-"""Name resolution of the NT 4 era, both ways (DOMAIN.md sections 2, 4 and 5), as two tables.
+"""Name resolution of the NT 4 era, both ways (DOMAIN.md sections 2, 4, 5 and 5b), as two tables.
 
 :data:`DESTINATION_RULES` is where a connector's MTA connects: an IP-type Stack tab's Address as
-typed, a dotted address as an IP, else the name through the HOSTS file, then DNS A records, then
-WINS (Q142309), where WINS knows every computer name and each cluster's network name, registered
-by its active node (Q195462). :data:`REVERSE_SOURCES` is the receiver's lookup of the caller's IP:
-HOSTS, then a DNS PTR record, then [MODEL] NetBIOS node status, stopping at the first source that
-knows the address. :func:`destination` and :func:`reverse_lookup` run them top to bottom.
+typed [MODEL], a dotted address as an IP [MODEL], else the name in Winsock's order (Q172218): the
+computer's own name, the HOSTS file, DNS A records, then NetBIOS as a backup, where WINS knows
+every computer name and each cluster's network name, registered by the node that owns it
+(Q195462). :data:`REVERSE_SOURCES` is the receiver's lookup of the caller's IP: the HOSTS file,
+then a DNS PTR record (Q193380), then a NetBIOS node status request to the address (Q138086),
+stopping at the first source that knows it. What node status answers depends on the hypothesis
+(DOMAIN.md 5b): the computer name (as Q138086 says; hypothesis S), or every name the node has
+registered (hypothesis R). :func:`destination` and :func:`reverse_lookup` run the tables.
 """
 
 from __future__ import annotations
@@ -39,13 +42,14 @@ class _Forward:
     """Short names of the name services asked so far, for "not in HOSTS or DNS"."""
     skipped: str = ""
 
-    def resolution(self, ip: str | None, text: str, basis: str) -> Resolution:
-        return Resolution(ip, Note(kind="resolve", actor=self.connector.server, text=text, basis=basis))
+    def resolution(self, ip: str | None, text: str, basis: str, claim: str = "") -> Resolution:
+        return Resolution(ip, Note(kind="resolve", actor=self.connector.server, text=text, basis=basis, claim=claim))
 
-    def says(self, service: str, what: str, basis: str, ip: str) -> Resolution:
+    def says(self, service: str, what: str, ip: str, claim: str = "forward-order") -> Resolution:
         c = self.connector
         prefix = f"not in {_either(self.tried)}; " if self.tried else ""
-        return self.resolution(ip, f"{c.server} looks up {c.address}: {prefix}{service} says {what}", basis)
+        article = "DOC Q195462" if claim == "wins-cluster-name" else "DOC Q172218"
+        return self.resolution(ip, f"{c.server} looks up {c.address}: {prefix}{service} says {what}", article, claim)
 
 
 def _either(names: list[str]) -> str:
@@ -60,7 +64,7 @@ def _as_typed(f: _Forward) -> Resolution | None:
     if c.stack != "ip":
         return None
     return f.resolution(
-        c.address, f"{c.server}'s Stack tab for {c.remote} says IP address {c.address}: connect there as typed", "DOC Q152934"
+        c.address, f"{c.server}'s Stack tab for {c.remote} says IP address {c.address}: connect there as typed", "MODEL"
     )
 
 
@@ -75,13 +79,24 @@ def _dotted(f: _Forward) -> Resolution | None:
     )
 
 
+def _own_name(f: _Forward) -> Resolution | None:
+    host = f.world.mta_host(f.connector.server)
+    if fold(host) != fold(f.connector.address):
+        return None
+    ip = f.world.scenario.host(host).primary
+    c = f.connector
+    return f.resolution(
+        ip, f"{c.server} looks up {c.address}: it is the name of this computer, so {ip}", "DOC Q172218", "forward-order"
+    )
+
+
 def _table(
     service: str, short: str, records: Callable[[World], tuple[tuple[str, str], ...]]
 ) -> Callable[[_Forward], Resolution | None]:
     def look(f: _Forward) -> Resolution | None:
         for name, ip in records(f.world):
             if fold(name) == fold(f.connector.address):
-                return f.says(service, ip, "DOC Q142309", ip)
+                return f.says(service, ip, ip)
         f.tried.append(short)
         return None
 
@@ -95,22 +110,35 @@ def _wins(f: _Forward) -> Resolution | None:
         return None
     for h in s.hosts:
         if fold(h.name) == wanted:
-            return f.says("WINS", f"{h.primary} (computer {h.name})", "DOC Q142309", h.primary)
+            return f.says("WINS", f"{h.primary} (computer {h.name})", h.primary)
     for cl in s.clusters:
         if fold(cl.virtual_name) == wanted:
             node = f.world.active[cl.name]
             what = f"{cl.virtual_ip}, the network name of cluster {cl.name}, registered by {node}"
-            return f.says("WINS", what, "DOC Q195462", cl.virtual_ip)
+            return f.says("WINS", what, cl.virtual_ip, "wins-cluster-name")
     f.tried.append("WINS")
     return None
 
 
 DESTINATION_RULES: tuple[ForwardRule, ...] = (
-    Rule("as-typed", "DOC Q152934", "an IP-type Stack tab: connect to its Address as typed", _as_typed),
+    Rule("as-typed", "MODEL", "an IP-type Stack tab: connect to its Address as typed", _as_typed),
     Rule("dotted", "MODEL", "a host name written as a dotted address is used as an IP, as gethostbyname does", _dotted),
-    Rule("hosts", "DOC Q142309", "the HOSTS file", _table("the HOSTS file", "HOSTS", lambda w: w.scenario.names.hosts)),
-    Rule("dns", "DOC Q142309", "DNS A records", _table("DNS", "DNS", lambda w: w.scenario.names.dns)),
-    Rule("wins", "DOC Q142309", "WINS, where NetBIOS works: every computer name, and each cluster's network name", _wins),
+    Rule("own-name", "DOC Q172218", "the computer's own name", _own_name, claim="forward-order"),
+    Rule(
+        "hosts",
+        "DOC Q172218",
+        "the HOSTS file",
+        _table("the HOSTS file", "HOSTS", lambda w: w.scenario.names.hosts),
+        claim="forward-order",
+    ),
+    Rule("dns", "DOC Q172218", "DNS A records", _table("DNS", "DNS", lambda w: w.scenario.names.dns), claim="forward-order"),
+    Rule(
+        "wins",
+        "DOC Q172218",
+        "NetBIOS (WINS) as a backup, where it works: every computer name, and each cluster's network name",
+        _wins,
+        claim="forward-order",
+    ),
 )
 """Where a connector's MTA connects, in order: run by :func:`destination`."""
 
@@ -123,7 +151,7 @@ def destination(world: World, c: Connector) -> Resolution:
         if found is not None:
             return found
     text = f"{c.server} looks up {c.address}: not in {_either(f.tried)}{f.skipped}; no address, so no connection"
-    return f.resolution(None, text, "DOC Q142309")
+    return f.resolution(None, text, "DOC Q172218", "forward-order")
 
 
 # --- reverse: which names does the receiver find for the caller's address? -------------------
@@ -136,8 +164,8 @@ class _Reverse:
     ip: str
     asked: list[tuple[str, Note]] = field(default_factory=list)
 
-    def note(self, stage: str, basis: str, text: str) -> None:
-        self.asked.append((stage, Note(kind="reverse", actor=self.receiver, text=text, basis=basis)))
+    def note(self, stage: str, basis: str, text: str, claim: str = "") -> None:
+        self.asked.append((stage, Note(kind="reverse", actor=self.receiver, text=text, basis=basis, claim=claim)))
 
 
 ReverseRule = Rule[Callable[[_Reverse], tuple[str, ...] | None]]
@@ -145,44 +173,71 @@ ReverseRule = Rule[Callable[[_Reverse], tuple[str, ...] | None]]
 
 def _reverse_hosts(r: _Reverse) -> tuple[str, ...] | None:
     names = tuple(name for name, addr in r.world.scenario.names.hosts if addr == r.ip)
-    r.note("reverse-hosts", "DOC Q189345", f"{r.receiver} looks up {r.ip} in the HOSTS file: {', '.join(names) or 'not there'}")
+    r.note(
+        "reverse-hosts",
+        "DOC Q193380",
+        f"{r.receiver} looks up {r.ip} in the HOSTS file: {', '.join(names) or 'not there'}",
+        "reverse-order",
+    )
     return names or None
 
 
 def _reverse_ptr(r: _Reverse) -> tuple[str, ...] | None:
     ptr = next((name for addr, name in r.world.scenario.names.ptr if addr == r.ip), None)
-    r.note("reverse-ptr", "DOC Q189345", f"{r.receiver} asks DNS for the PTR record of {r.ip}: {ptr or 'there is none'}")
+    r.note(
+        "reverse-ptr",
+        "DOC Q193380",
+        f"{r.receiver} asks DNS for the PTR record of {r.ip}: {ptr or 'there is none'}",
+        "reverse-order",
+    )
     return (ptr,) if ptr is not None else None
 
 
 def _node_status(r: _Reverse) -> tuple[str, ...] | None:
     world, ip, receiver = r.world, r.ip, r.receiver
+    stage = "reverse-node-status"
+    asks = f"{receiver} sends {ip} a NetBIOS node status request"
     if not world.scenario.names.netbios:
-        r.note("reverse-node-status", "MODEL", f"NetBIOS is off, so {receiver} cannot ask {ip} for its names: no name found")
+        r.note(stage, "MODEL", f"NetBIOS is off, so {receiver} cannot ask {ip} for its names: no name found")
         return None
     owner = world.owner(ip)
     if owner is None:
-        r.note("reverse-node-status", "MODEL", f"{receiver} asks {ip} for its NetBIOS names (node status): nobody answers")
+        r.note(stage, "MODEL", f"{asks}: nobody answers")
         return None
-    registered = world.registered_names(owner)
-    own = ip in world.scenario.host(owner).addresses
-    who = owner if own else f"{owner}, the active node holding that virtual IP,"
-    r.note(
-        "reverse-node-status",
-        "MODEL",
-        f"{receiver} asks {ip} for its NetBIOS names (node status): {who} answers {', '.join(registered)}",
-    )
-    return registered
+    group = world.group_at(ip)
+    if group is not None:
+        # At a virtual IP the group's own NetBIOS name answers, under both readings (DOMAIN.md 9).
+        text = f"{asks}: {owner}, which holds that virtual IP for {group.name}, answers the virtual server's name {group.virtual_name}"
+        r.note(stage, "MODEL", text)
+        return (group.virtual_name,)
+    if world.scenario.hostname_stack == "receiver":
+        names = (owner, *(c.virtual_name for c in world.owned_groups(owner)))
+        text = (
+            f"{asks}: {owner} answers with every name it has registered, {', '.join(names)}, and the MTA compares "
+            "each (hypothesis R, one of two readings; Q138086 says the computer name alone)"
+        )
+        r.note(stage, "HYPOTHESIS R", text)
+        return names
+    text = f"{asks}: {owner} answers with its name table, and the lookup returns the computer name, {owner}"
+    r.note(stage, "DOC Q138086", text, "node-status-fallback")
+    return (owner,)
 
 
 REVERSE_SOURCES: tuple[ReverseRule, ...] = (
-    Rule("reverse-hosts", "DOC Q189345", "the HOSTS file: every name mapped to the address, in file order", _reverse_hosts),
-    Rule("reverse-ptr", "DOC Q189345", "a DNS PTR record: one name", _reverse_ptr),
+    Rule(
+        "reverse-hosts",
+        "DOC Q193380",
+        "the HOSTS file first: every name mapped to the address, in file order",
+        _reverse_hosts,
+        claim="reverse-order",
+    ),
+    Rule("reverse-ptr", "DOC Q193380", "then DNS: a PTR record gives one name", _reverse_ptr, claim="reverse-order"),
     Rule(
         "reverse-node-status",
-        "MODEL",
-        "NetBIOS node status: the host's computer name, then the cluster names it owns",
+        "DOC Q138086",
+        "then NetBIOS node status: the computer name (under hypothesis R, every name the node has registered)",
         _node_status,
+        claim="node-status-fallback",
     ),
 )
 """The reverse lookup's sources in order: run by :func:`reverse_lookup`, which stops at the first that knows the address."""

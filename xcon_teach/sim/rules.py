@@ -26,6 +26,8 @@ class Row(Protocol):
     def basis(self) -> str: ...
     @property
     def what(self) -> str: ...
+    @property
+    def claim(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,8 @@ class Rule(Generic[F]):
     basis: str
     what: str
     run: F = field(repr=False, compare=False)
+    claim: str = ""
+    """For a DOC basis: the claim of the source register (``xcon_teach/sources.toml``) the row applies."""
     rows: tuple[Row, ...] = ()
     """For a row that runs a table of its own (the receiver's reverse lookup): that table's rows,
     which a printed table shows in its place."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..scenario import Scenario
+from ..scenario import Connector, Scenario
 from .engine import ACTION, ATTEMPT, DELIVER, SUBMIT, Engine
 from .eventlog import Event
 from .network import reach
@@ -26,6 +26,13 @@ from .trace import MessageOutcome, Status, Trace
 from .world import World
 
 __all__ = ["simulate"]
+
+
+def tries(c: Connector) -> int:
+    """How many tries a message gets on ``c``: max open retries is the number of tries in all
+    (Q234157), and 0 is read as 1, since the try at submission always happens (MODEL)."""
+    return max(1, c.max_open_retries)
+
 
 OPEN_SECONDS = 1.0
 """Opening an accepted association takes 1 s (MODEL)."""
@@ -44,7 +51,7 @@ def simulate(scenario: Scenario, until: float | None = None) -> Trace:
     >>> from xcon_teach import load_scenario, simulate
     >>> trace = simulate(load_scenario("kb-q169113"))
     >>> trace.message("m1").status, trace.message("m1").attempts, trace.event_log[0].network_address
-    ('ndr', 145, '0A00010B')
+    ('ndr', 144, '0A00010B')
     >>> simulate(load_scenario("workaround")).message("m1").status
     'delivered'
     """
@@ -79,6 +86,8 @@ class _Run:
         self.wire: list[str | None] = [None] * len(s.messages)
         self.assoc: list[_Association | None] = [None] * len(s.connectors)
         self.serial = 0
+        self.turns: dict[str, int] = {}
+        """Per server: the tries that presented a virtual IP by the fix so far (its turns, DOMAIN.md 9)."""
         self._queues: tuple[tuple[str, int], ...] | None = None
         self._active = self.world.active_pairs()
 
@@ -102,6 +111,7 @@ class _Run:
                 self.attempt(t, arg)
             else:
                 self.deliver(t, arg, event[2])
+        self.unreached()
         statuses: tuple[Status, ...] = ("delivered", "ndr", "queued")
         counts = {k: self.status.count(k) for k in statuses}
         self.emit(
@@ -130,6 +140,18 @@ class _Run:
         )
         return Trace(scenario=s, until=s.until, steps=tuple(self.steps), messages=messages, event_log=tuple(self.event_log))
 
+    def unreached(self) -> None:
+        """Say what was scheduled after the end of the run, so nothing in the file is silently dropped."""
+        s, end = self.s, clock(self.s.until)
+        for a in s.actions:
+            if a.at > s.until:
+                text = f"The scripted failover of {a.failover} at {clock(a.at)} comes after the run ends at {end}: it does not happen in this run"
+                self.emit(s.until, Note(kind="unreached", actor="RUN", text=text, basis="MODEL"))
+        for i, m in enumerate(s.messages):
+            if m.at > s.until:
+                text = f"{self.ids[i]} is to be sent at {clock(m.at)}, after the run ends at {end}: it is never submitted"
+                self.emit(s.until, Note(kind="unreached", actor="RUN", text=text, basis="MODEL"), message=self.ids[i])
+
     def emit(
         self,
         t: float,
@@ -149,6 +171,7 @@ class _Run:
                 kind=note.kind,
                 text=note.text,
                 basis=note.basis,
+                claim=note.claim,
                 active=self._active,
                 queues=self._queues,
                 connection=connection,
@@ -192,7 +215,7 @@ class _Run:
             self.attempts[m] += 1
         world = self.world
         number = self.attempts[msgs[0]]
-        limit = 1 + conn.max_open_retries
+        limit = tries(conn)
         self.serial += 1
         cx = Connection(
             serial=self.serial,
@@ -215,8 +238,11 @@ class _Run:
         cx = dataclasses.replace(cx, destination=res.ip, phase="connecting")
         self.emit(t, res.note, cx)
 
-        source = choose_source(world, conn)
+        source = choose_source(world, conn, res.ip, turn=self.turns.get(conn.server, 0))
+        if source.rule == "fix":  # the next try of this server takes the next virtual IP (DOMAIN.md 9)
+            self.turns[conn.server] = self.turns.get(conn.server, 0) + 1
         wire = source.address
+        cx = dataclasses.replace(cx, source_rule=source.rule)
         if wire is None:
             cx = dataclasses.replace(cx, phase="failed", failure="bind failed")
         else:
@@ -246,14 +272,12 @@ class _Run:
             self.presented[m] = wire
         cx = dataclasses.replace(cx, phase="connected")
         self.emit(t, way.connect, cx)
+        head = f"{receiver} takes the connection's source address, the From IP address, as the caller's network address: {wire}"
         if wire == cx.claimed:
-            text = f"{receiver} takes the TCP source address as the caller's network address: {wire}, the address {conn.server} is known by"
+            text = f"{head}, the address {conn.server} is known by"
         else:
-            text = (
-                f"{receiver} takes the TCP source address as the caller's network address: {wire}; "
-                f"the address {conn.server} is known by, {cx.claimed}, never reaches it"
-            )
-        self.emit(t, Note(kind="caller", actor=receiver, text=text, basis="MODEL"), cx)
+            text = f"{head}; the address {conn.server} is known by, {cx.claimed}, never reaches it"
+        self.emit(t, Note(kind="caller", actor=receiver, text=text, basis="DOC Q197378", claim="caller-address"), cx)
 
         cx = dataclasses.replace(cx, phase="lookup")
         decision = decide(world, receiver, wire, conn.remote)
@@ -295,27 +319,34 @@ class _Run:
     def fail(self, t: float, c: int, msgs: list[int], cx: Connection) -> None:
         """The attempt carrying ``msgs`` failed: NDR those out of attempts, retry the rest."""
         conn = self.s.connectors[c]
-        limit = 1 + conn.max_open_retries
+        limit = tries(conn)
         for m in msgs:
             if self.attempts[m] >= limit:
                 self.status[m] = "ndr"
                 self.returned_at[m] = t
                 self.queue[c].remove(m)
                 self._queue_changed()
+                read = "" if conn.max_open_retries else ", read as 1"
                 text = (
-                    f"{self.ids[m]} has failed {self.attempts[m]} attempts (1 + max open retries {conn.max_open_retries}): "
-                    f"{conn.server} returns it to its sender as a non-delivery report (NDR)"
+                    f"{self.ids[m]} has failed {self.attempts[m]} attempts, the connector's max open retries "
+                    f"({conn.max_open_retries}{read}, the tries in all): {conn.server} returns it to its sender as a "
+                    "non-delivery report (NDR)"
                 )
-                self.emit(t, Note(kind="ndr", actor=conn.server, text=text, basis="MODEL"), cx, message=self.ids[m])
+                note = Note(kind="ndr", actor=conn.server, text=text, basis="DOC Q234157", claim="max-open-retries")
+                self.emit(t, note, cx, message=self.ids[m])
         if self.queue[c]:
             self.retry(t, c, cx)
 
     def retry(self, t: float, c: int, cx: Connection) -> None:
         conn = self.s.connectors[c]
         at = t + conn.open_interval
-        number = self.attempts[self.queue[c][0]]
-        text = f"{conn.server} will try again in {conn.open_interval:g} s (open interval), at {clock(at)}: retry {number} of {conn.max_open_retries}"
-        self.emit(t, Note(kind="retry", actor=conn.server, text=text, basis="DOC Q234157"), cx, next_attempt=at)
+        number = self.attempts[self.queue[c][0]] + 1
+        text = (
+            f"{conn.server} will try again in {conn.open_interval:g} s (open interval), at {clock(at)}: "
+            f"attempt {number} of at most {tries(conn)}"
+        )
+        note = Note(kind="retry", actor=conn.server, text=text, basis="DOC Q234157", claim="open-interval")
+        self.emit(t, note, cx, next_attempt=at)
         self.engine.schedule(at, ATTEMPT, c, ("attempt", c))
 
     def deliver(self, t: float, c: int, serial: int) -> None:
@@ -347,7 +378,7 @@ class _Run:
             f"Cluster {cluster.name} fails over: {new} takes the group (network name {cluster.virtual_name}, "
             f"virtual IP {cluster.virtual_ip}) from {old} and registers {cluster.virtual_name} with WINS"
         )
-        self.emit(t, Note(kind="failover", actor=cluster.name, text=text, basis="DOC Q195462"))
+        self.emit(t, Note(kind="failover", actor=cluster.name, text=text, basis="DOC Q195462", claim="wins-cluster-name"))
         held = self.world.addresses(new)
         text = (
             f"{new}'s card now holds {', '.join(held)}: the virtual IP comes after {new}'s own address, "

@@ -29,7 +29,9 @@ __all__ = [
     "clock",
 ]
 
-BASIS = re.compile(r"DOC Q\d{6}|MODEL")
+BASIS = re.compile(r"DOC (?:Q|KB)\d{6}|MODEL|HYPOTHESIS [SR]")
+"""``DOC Qnnnnnn``: an article says it (the step names the claim of ``xcon_teach/sources.toml``);
+``MODEL``: our assumption; ``HYPOTHESIS S`` or ``R``: one of the two readings of DOMAIN.md 5b."""
 
 StepKind = Literal[
     "submit",
@@ -50,6 +52,7 @@ StepKind = Literal[
     "drop",
     "failover",
     "addresses",
+    "unreached",
     "end",
 ]
 """What a step is about; a typo in a kind fails type-checking."""
@@ -79,10 +82,14 @@ def clock(seconds: float) -> str:
 def basis_label(basis: str) -> str:
     """How a basis reads to a learner.
 
-    >>> basis_label("DOC Q169113"), basis_label("MODEL")
-    ('documented (KB Q169113)', 'model assumption')
+    >>> basis_label("DOC Q169113"), basis_label("MODEL"), basis_label("HYPOTHESIS S")
+    ('documented (KB Q169113)', 'model assumption', 'hypothesis S (one of two readings; not documented)')
     """
-    return "model assumption" if basis == "MODEL" else f"documented (KB {basis.removeprefix('DOC ')})"
+    if basis == "MODEL":
+        return "model assumption"
+    if basis.startswith("HYPOTHESIS"):
+        return f"hypothesis {basis[-1]} (one of two readings; not documented)"
+    return f"documented (KB {basis.removeprefix('DOC ').removeprefix('KB')})"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,10 +100,16 @@ class Note:
     actor: str
     text: str
     basis: str
+    claim: str = ""
+    """For a DOC basis: the claim of the source register (``xcon_teach/sources.toml``) it applies."""
 
     def __post_init__(self) -> None:
         if not BASIS.fullmatch(self.basis):
-            raise ValueError(f"basis must be 'DOC Qnnnnnn' or 'MODEL', got {self.basis!r}")
+            raise ValueError(f"basis must be 'DOC Qnnnnnn', 'MODEL' or 'HYPOTHESIS S|R', got {self.basis!r}")
+        if self.basis.startswith("DOC") != bool(self.claim):
+            raise ValueError(
+                f"a DOC basis names its claim of sources.toml, and only a DOC basis does ({self.basis!r}, {self.claim!r})"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +130,8 @@ class Connection:
     """The address Exchange Administrator knows the sender by (the virtual IP on a cluster)."""
     wire: str | None = None
     """The source address the socket really carried; None before it is chosen or if bind failed."""
+    source_rule: str | None = None
+    """The row of the sender's SOURCE_RULES that chose ``wire`` (``override``, ``fix``, ``own-name``, ``inaddr-any``)."""
     destination: str | None = None
     """The IP connected to; None while a name is being resolved or if it did not resolve."""
     to_host: str | None = None
@@ -158,6 +173,8 @@ class Step:
     kind: StepKind
     text: str
     basis: str
+    claim: str = ""
+    """For a DOC basis: the register's claim (``docs/sources.md``) the step applies."""
     active: tuple[tuple[str, str], ...] = ()
     """(cluster, active node) for every cluster: who owns each virtual IP now."""
     queues: tuple[tuple[str, int], ...] = ()
@@ -180,4 +197,11 @@ class Step:
         return f"{clock(self.time)}  {self.actor:<8} {self.kind:<10} {self.text}  [{self.basis}]"
 
     def to_dict(self) -> dict[str, object]:
-        return {"time": self.time, "kind": self.kind, "actor": self.actor, "text": self.text, "basis": self.basis}
+        return {
+            "time": self.time,
+            "kind": self.kind,
+            "actor": self.actor,
+            "text": self.text,
+            "basis": self.basis,
+            "claim": self.claim or None,
+        }

@@ -98,6 +98,7 @@ class Trace:
         """The JSON result of DESIGN.md (``xcon-teach run --json``)."""
         return {
             "title": self.scenario.title,
+            "hypothesis": self.scenario.hostname_stack,
             "messages": [m.to_dict() for m in self.messages],
             "event_log": [e.to_dict() for e in self.event_log],
             "steps": [s.to_dict() for s in self.steps],

@@ -1,8 +1,8 @@
 """Who holds which address right now, and where each MTA runs (changes only on failover).
 
 A :class:`World` is an immutable snapshot; a failover makes a new one. Everything here follows
-DOMAIN.md sections 2 and 9: the virtual IP is an *additional* address of the active node, after
-its own (MODEL for the order); the MTA of a clustered server runs on the active node and listens
+DOMAIN.md sections 2 and 9: the virtual IPs are *additional* addresses of the active node, after
+its own, in the order the group lists them (MODEL for the order); the MTA of a clustered server runs on the active node and listens
 on all of that node's addresses (Q197378).
 """
 
@@ -45,8 +45,8 @@ class World:
         owner = {a: h.name for h in s.hosts for a in h.addresses}
         for c in s.clusters:
             node = self.active[c.name]
-            addresses[node] = (*addresses[node], c.virtual_ip)
-            owner[c.virtual_ip] = node
+            addresses[node] = (*addresses[node], *c.virtual_ips)
+            owner.update(dict.fromkeys(c.virtual_ips, node))
         mta_host = {}
         for sv in s.servers:
             cluster = s.cluster_of(sv.name)
@@ -82,16 +82,19 @@ class World:
         return self._mta_on.get(host)
 
     def claimed(self, server: str) -> str:
-        """The address Exchange Administrator knows ``server`` by: the virtual IP on a cluster."""
+        """The address Exchange Administrator knows ``server`` by: the (first) virtual IP on a cluster."""
         cluster = self.cluster_of_server(server)
         if cluster:
             return cluster.virtual_ip
         return self.scenario.host(self.scenario.server(server).host).primary
 
-    def registered_names(self, host: str) -> tuple[str, ...]:
-        """NetBIOS names ``host`` answers node status with: its own, then the groups it owns."""
-        owned = tuple(c.virtual_name for c in self.scenario.clusters if self.active[c.name] == host)
-        return (host, *owned)
+    def owned_groups(self, host: str) -> tuple[Cluster, ...]:
+        """The clusters whose group ``host`` owns now (it holds their virtual IPs and network names)."""
+        return tuple(c for c in self.scenario.clusters if self.active[c.name] == host)
+
+    def group_at(self, ip: str) -> Cluster | None:
+        """The cluster one of whose virtual IPs ``ip`` is, or None for a host's own address."""
+        return next((c for c in self.scenario.clusters if ip in c.virtual_ips), None)
 
     def active_pairs(self) -> tuple[tuple[str, str], ...]:
         return tuple(self.active.items())
