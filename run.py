@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -64,6 +65,28 @@ def ensure_venv() -> None:
     STAMP.write_text(stamp + "\n")
 
 
+AXE = "axe-core@4.14.1"
+"""The accessibility engine the browser tests run (from the npm registry; pinned)."""
+AXE_JS = VENV / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def ensure_axe() -> None:
+    """Install axe-core beside the virtual environment for the browser tests, when npm is there.
+
+    Without npm the accessibility tests skip and say why (and fail in CI, which has npm).
+    """
+    if AXE_JS.exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm not found: the accessibility checks (axe-core) will be skipped")
+        return
+    say(f"installing {AXE} for the accessibility checks ...")
+    cmd = [npm, "install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error", "--prefix", str(VENV), AXE]
+    if subprocess.run(cmd, cwd=ROOT).returncode != 0:
+        say(f"npm could not install {AXE}; the accessibility checks will be skipped")
+
+
 def run(cmd: list[str], **kw: object) -> int:
     say(" ".join(Path(cmd[0]).name if i == 0 else c for i, c in enumerate(cmd)))
     return subprocess.run(cmd, cwd=ROOT, **kw).returncode  # type: ignore[call-overload]
@@ -86,6 +109,7 @@ def present(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
+    ensure_axe()
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
     steps = [
         [venv_tool("ruff"), "check", "."],

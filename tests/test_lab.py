@@ -24,7 +24,7 @@ def go_to(lab: Lab, kind: str, sender: str | None = None) -> None:
     for k, i in enumerate(lab.frame_steps):
         st = lab.trace.steps[i]
         if st.kind == kind and (sender is None or (st.connection and st.connection.sender == sender)):
-            lab.controls["frame"].value = k
+            lab.controls["frame"].value = k + 1  # frames are numbered from 1
             return
     raise AssertionError(f"no {kind} step")
 
@@ -38,7 +38,7 @@ def test_the_kb_case_refuses(lab: Lab) -> None:
     assert statuses(lab) == ["ndr", "delivered"]
     go_to(lab, "refuse")
     texts = lab.picture.texts()  # type: ignore[union-attr]
-    assert "✖ connector not found: refused" in texts and "on the wire: 10.0.1.11  ≠ claimed" in texts
+    assert "✖ not found: refused" in texts and "on the wire: 10.0.1.11  ≠ claimed" in texts
     assert "EXA refuses the association" in lab.narration.value
     assert "4E4F444531 = &#x27;NODE1&#x27;" in lab.events.value or "4E4F444531 = 'NODE1'" in lab.events.value
 
@@ -75,7 +75,7 @@ def test_failing_over_keeps_the_workaround_flowing(lab: Lab) -> None:
     assert statuses(lab) == ["delivered", "delivered"]
     assert lab.trace.message("m1").presented_address == "10.0.1.12"
     go_to(lab, "caller", sender="EXCLUS")
-    assert "NODE2 (active)\n10.0.1.12" in lab.picture.texts()  # type: ignore[union-attr]
+    assert "NODE2 (active)\n10.0.1.12\n+ VIP 10.0.1.20" in lab.picture.texts()  # type: ignore[union-attr]
 
 
 def test_pointing_exa_at_the_node_ip_works_until_a_failover(lab: Lab) -> None:
@@ -84,7 +84,7 @@ def test_pointing_exa_at_the_node_ip_works_until_a_failover(lab: Lab) -> None:
     lab.controls["failover:WOLFPACK"].click()
     assert statuses(lab) == ["ndr", "ndr"]
     go_to(lab, "connect", sender="EXA")
-    assert "✖ no MTA listening on 10.0.1.11" in lab.picture.texts()  # type: ignore[union-attr]
+    assert "SYN ✖ reset: no MTA\n10.0.0.10 → 10.0.1.11" in lab.picture.texts()  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(("key", "value"), [("fix:EXCLUS", True), ("build:EXCLUS", "sp1"), ("build:EXCLUS", "sp2")])
@@ -167,27 +167,27 @@ def test_a_callback_error_is_shown_in_the_lab_not_lost(lab: Lab, monkeypatch: py
 
 def test_playback_controls(lab: Lab) -> None:
     frame, play = lab.controls["frame"], lab.controls["play"]
-    assert frame.max == play.max == len(lab.frame_steps) - 1 and frame.value == 0
+    assert frame.min == play.min == 1 and frame.max == play.max == len(lab.frame_steps) and frame.value == 1
     lab.controls["step_forward"].click()
     lab.controls["step_forward"].click()
     lab.controls["step_back"].click()
-    assert frame.value == 1
+    assert frame.value == 2
     lab.controls["next_event"].click()
-    assert lab.trace.steps[lab.frame_steps[frame.value]].kind in logic.INTERESTING
+    assert lab.trace.steps[lab.frame_steps[frame.value - 1]].kind in logic.INTERESTING
     here = frame.value
     lab.controls["next_event"].click()
     lab.controls["prev_event"].click()
     assert frame.value == here
     lab.controls["every_step"].value = True
-    assert frame.max == len(lab.trace.steps) - 1
-    assert lab.trace.steps[lab.frame_steps[frame.value]].kind in logic.INTERESTING  # same step kept
+    assert frame.max == len(lab.trace.steps)
+    assert lab.trace.steps[lab.frame_steps[frame.value - 1]].kind in logic.INTERESTING  # same step kept
     lab.controls["speed"].value = 500
     assert lab.controls["speed"].value == 500
 
 
 def test_scrubbing_does_not_resimulate(lab: Lab) -> None:
     trace = lab.trace
-    for k in range(lab.controls["frame"].max + 1):
+    for k in range(1, lab.controls["frame"].max + 1):
         lab.controls["frame"].value = k
     assert lab.trace is trace
 
@@ -227,7 +227,7 @@ def test_compare_with_a_kept_run(lab: Lab) -> None:
     assert "first difference at step" in lab.comparison.value
     assert "before: m1 ndr; m2 delivered" in lab.comparison.value and "now: m1 delivered; m2 delivered" in lab.comparison.value
     lab.controls["compare:jump"].click()
-    assert lab.controls["every_step"].value and lab.frame_steps[lab.controls["frame"].value] == lab._difference.index  # type: ignore[union-attr]
+    assert lab.controls["every_step"].value and lab.frame_steps[lab.controls["frame"].value - 1] == lab._difference.index  # type: ignore[union-attr]
 
 
 def test_rapid_changes_leave_the_lab_consistent_and_reuse_the_figure(lab: Lab) -> None:
@@ -243,7 +243,9 @@ def test_rapid_changes_leave_the_lab_consistent_and_reuse_the_figure(lab: Lab) -
 def test_static_snapshot_for_places_without_a_kernel(lab: Lab) -> None:
     html = lab.static_html()
     assert "data:image/png;base64," in html and "xcon-static" in html and "alt=" in html
-    assert "A user on EXCLUS sends m1 to EXA" in html
+    # the decisive frame (the first refusal), not the empty first one, and the live frame is left as it was
+    assert "EXA refuses the association" in html and "on the wire: 10.0.1.11" in html
+    assert lab.portrayal.index == lab.frame_steps[lab.controls["frame"].value - 1]
 
 
 def test_works_with_any_scenario_not_just_the_reference() -> None:
@@ -264,8 +266,8 @@ def test_lab_picture_shows_the_name_service_it_simulates() -> None:
     lab = Lab("kb-q169113")
     lab.controls["netbios"].value = False
     lab.controls["ptr:NODE1"].value = True
-    label = next(t for t in lab.picture.texts() if t.startswith("name service"))  # type: ignore[union-attr]
-    assert "(NetBIOS off)" in label and "PTR 10.0.1.11=NODE1" in label
+    texts = lab.picture.texts()  # type: ignore[union-attr]
+    assert "DNS server\n1 PTR record" in texts and "WINS server\nNetBIOS off" in texts
 
 
 def test_reset_and_picking_scenarios_leave_no_widgets_behind() -> None:
@@ -302,7 +304,7 @@ def test_no_stale_message_after_a_field_is_refilled() -> None:
 def test_play_set_from_python_moves_the_picture() -> None:
     lab = Lab("kb-q169113")
     lab.controls["play"].value = 5
-    assert lab.controls["frame"].value == 5 and lab.portrayal.index == lab.frame_steps[5]
+    assert lab.controls["frame"].value == 5 and lab.portrayal.index == lab.frame_steps[4]
     lab.controls["step_forward"].click()
     assert lab.controls["play"].value == lab.controls["frame"].value == 6
 

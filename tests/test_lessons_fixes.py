@@ -151,9 +151,9 @@ def test_frame_of_finds_the_storyboard_frame_of_a_step() -> None:
 
     trace = simulate(load_scenario("workaround").with_hypothesis("receiver"))
     frames = storyboard(trace)
-    k = frame_of(trace, "EXCLUS->EXA", at=3600, stage="reverse-node-status")
-    assert "NODE2 answers with every name it has registered, NODE2, EXCLUS" in trace.steps[frames[k].step].text
-    assert trace.steps[frames[frame_of(trace, "EXCLUS", kind="accept")].step].kind == "accept"
+    k = frame_of(trace, "EXCLUS->EXA", at=3600, stage="reverse-node-status")  # a frame number, from 1
+    assert "NODE2 answers with every name it has registered, NODE2, EXCLUS" in trace.steps[frames[k - 1].step].text
+    assert trace.steps[frames[frame_of(trace, "EXCLUS", kind="accept") - 1].step].kind == "accept"
     with pytest.raises(UsageError, match="has no step of kind 'refuse'"):
         frame_of(trace, "EXCLUS->EXA", kind="refuse")
 
@@ -163,5 +163,5 @@ def test_frame_of_a_repeated_attempt_is_the_frame_that_stands_for_the_stretch() 
 
     trace = simulate(load_scenario("kb-q169113"))
     frames = storyboard(trace)
-    k = frame_of(trace, "EXCLUS->EXA", at=7200, kind="refuse")
+    k = frame_of(trace, "EXCLUS->EXA", at=7200, kind="refuse") - 1
     assert frames[k].repeats > 0 and "more refused attempts on EXCLUS -> EXA" in (frames[k].caption or "")

@@ -98,14 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export",
         help="draw a scenario for slides: GIF, HTML or PNG",
-        description="Draw a scenario's storyboard (its key frames) as an animated GIF or a self-contained HTML page, "
-        "or one frame as a PNG.",
+        description="Draw a scenario's storyboard (its key frames) as an animated GIF, a self-contained HTML page "
+        "or a PDF slide deck (one key frame a page), or one frame as a PNG.",
         epilog="Example: xcon-teach export kb-q169113 -o kb.gif",
     )
     export.add_argument("scenario", metavar="FILE_OR_NAME", help="a scenario TOML file, or a name from `xcon-teach list`")
-    export.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.gif, OUT.html or OUT.png")
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.gif, OUT.html, OUT.pdf or OUT.png")
     export.add_argument(
-        "--frame", type=int, metavar="N", help="for PNG: the storyboard frame to draw, from 0 (default: the first refusal)"
+        "--frame", type=int, metavar="N", help="for PNG: the storyboard frame to draw, from 1 (default: the first refusal)"
     )
     export.add_argument("--until", type=_seconds, metavar="SECONDS", help="simulate until this time (overrides [run] until)")
     _hypothesis_option(export)
@@ -165,7 +165,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> None:
     from .errors import UsageError
 
     if args.frame is not None and not str(args.output).lower().endswith(".png"):
-        raise UsageError(f"--frame: picks the frame of a .png; a .gif or .html shows them all (got {args.frame})")
+        raise UsageError(f"--frame: picks the frame of a .png; a .gif, .html or .pdf shows them all (got {args.frame})")
     check_output(args.output)  # a bad path fails before any drawing
     trace = simulate(_scenario(args), until=args.until)
     written = export(trace, args.output, frame=args.frame, seconds_per_frame=args.seconds_per_frame)

@@ -1,47 +1,67 @@
-"""Export a trace for slides: the storyboard as a GIF or a self-contained HTML page, or one frame as PNG.
+"""Export a trace for slides: the storyboard as a GIF, a self-contained HTML page or a PDF deck, or one frame as PNG.
 
-GIF and HTML use matplotlib's animation writers (Pillow for GIF, the HTML writer with the frames
-embedded); the PNG is the canvas encoded without metadata, so one frame always gives the same
-bytes.
+Frames are numbered from 1 everywhere (``--frame 5`` is the frame that says "frame 5 of N").
+The GIF and the HTML page use one palette for all their frames, computed from the frames
+themselves and holding every Okabe-Ito colour exactly, so a colour never changes from frame to
+frame. The HTML page needs nothing from the network: its frames are embedded, its buttons are
+plain text, and each frame carries its text alternative (the narration and the addresses). The
+PDF has one key frame a page, at 16:9, with its narration as real text. The PNG is the canvas
+encoded without metadata, so one frame always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import io
+import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..sim import Trace
-from .portrayal import Portrayal, TraceView, portray
+from .portrayal import OKABE_ITO, TEXT, Portrayal, TraceView, portray
 from .storyboard import key_frame, storyboard
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
+
+    from .picture import Picture
 
 __all__ = ["FORMATS", "export", "still", "storyboard_portrayals"]
 
-FORMATS = (".gif", ".html", ".png")
+FORMATS = (".gif", ".html", ".pdf", ".png")
 DEFAULT_SECONDS_PER_FRAME = 2.5
 """Long enough to read a frame's narration aloud."""
+MAX_SECONDS_PER_FRAME = 655.0
+"""A GIF frame lasts at most 655.35 s (its delay is a 16-bit count of hundredths)."""
 
 
 def storyboard_portrayals(trace: Trace) -> list[Portrayal]:
-    """A portrayal per storyboard frame, with the frame's caption and position filled in."""
+    """A portrayal per storyboard frame, with the frame's caption, position and hop filled in."""
     view = TraceView(trace)
     frames = storyboard(trace)
-    return [portray(view, f.step, caption=f.caption, frame=k, frames=len(frames)) for k, f in enumerate(frames)]
+    return [portray(view, f.step, caption=f.caption, frame=k, frames=len(frames), hop=f.hop) for k, f in enumerate(frames)]
+
+
+def _frame_index(frame: int | None, count: int, trace: Trace, option: str) -> int:
+    """A 1-based frame number as an index into the storyboard (None: the frame that tells the story best)."""
+    if frame is None:
+        return key_frame(storyboard(trace), trace)
+    if not 1 <= frame <= count:
+        raise UsageError(f"{option}: must be between 1 and {count} for this storyboard (got {frame})")
+    return frame - 1
 
 
 def still(trace: Trace, frame: int | None = None) -> bytes:
-    """One storyboard frame as PNG bytes (default: the frame that tells the story best).
+    """One storyboard frame as PNG bytes: frame number ``frame`` (from 1), default the one that tells the story best.
 
     For notebooks: ``IPython.display.Image(still(trace))``.
     """
     portrayals = storyboard_portrayals(trace)
-    k = frame if frame is not None else key_frame(storyboard(trace), trace)
-    if not 0 <= k < len(portrayals):
-        raise UsageError(f"frame: must be between 0 and {len(portrayals) - 1} for this storyboard (got {k})")
+    k = _frame_index(frame, len(portrayals), trace, "frame")
     from .picture import Picture
 
     return Picture(trace.scenario).frame_png(portrayals[k])
@@ -53,7 +73,7 @@ def check_output(path: str | os.PathLike[str]) -> Path:
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise UsageError(
-            f"-o: cannot write {suffix or 'a file without an extension'}; use .gif, .html or .png (got {str(path)!r})"
+            f"-o: cannot write {suffix or 'a file without an extension'}; use .gif, .html, .pdf or .png (got {str(path)!r})"
         )
     if out.is_dir():
         raise UsageError(f"-o: is a folder, not a file (got {str(path)!r})")
@@ -68,72 +88,181 @@ def check_output(path: str | os.PathLike[str]) -> Path:
 def export(
     trace: Trace, path: str | os.PathLike[str], *, frame: int | None = None, seconds_per_frame: float = DEFAULT_SECONDS_PER_FRAME
 ) -> Path:
-    """Write ``trace`` to ``path``: a GIF or HTML animation of its storyboard, or one frame as PNG.
+    """Write ``trace`` to ``path``: a GIF or HTML animation of its storyboard, a PDF deck, or one frame as PNG.
 
-    ``frame`` picks the storyboard frame of a PNG (default: the frame that tells the story best,
-    the first refusal or failure). Returns the path written.
+    ``frame`` (from 1) picks the storyboard frame of a PNG (default: the frame that tells the story
+    best, the first refusal or failure). Returns the path written.
     """
     out = check_output(path)
     portrayals = storyboard_portrayals(trace)
-    if frame is not None and not 0 <= frame < len(portrayals):
-        raise UsageError(f"--frame: must be between 0 and {len(portrayals) - 1} for this storyboard (got {frame})")
-    if not (math.isfinite(seconds_per_frame) and seconds_per_frame > 0):
-        raise UsageError(f"--seconds-per-frame: must be a positive number of seconds (got {seconds_per_frame})")
+    if frame is not None:
+        _frame_index(frame, len(portrayals), trace, "--frame")
+    if not (math.isfinite(seconds_per_frame) and 0 < seconds_per_frame <= MAX_SECONDS_PER_FRAME):
+        raise UsageError(
+            f"--seconds-per-frame: must be a number of seconds above 0 and at most {MAX_SECONDS_PER_FRAME:g} "
+            f"(got {seconds_per_frame})"
+        )
     from .picture import Picture
 
-    if out.suffix.lower() == ".png":
+    suffix = out.suffix.lower()
+    if suffix == ".png":
         out.write_bytes(still(trace, frame))
         return out
-    _animate(Picture(trace.scenario), portrayals, out, seconds_per_frame)
+    picture = Picture(trace.scenario)
+    if suffix == ".pdf":
+        _pdf(picture, [p for p in portrayals if p.envelope is None or p.envelope.hop is None], out)
+        return out
+    images = [_image(picture, p) for p in portrayals]
+    indexed = _one_palette(images)
+    if suffix == ".gif":
+        buffer = io.BytesIO()
+        indexed[0].save(
+            buffer,
+            format="gif",
+            save_all=True,
+            append_images=indexed[1:],
+            duration=round(seconds_per_frame * 1000),
+            loop=0,
+            optimize=False,
+        )
+        out.write_bytes(buffer.getvalue())
+    else:
+        out.write_text(_html_page(trace, portrayals, indexed, seconds_per_frame), encoding="utf-8")
     return out
 
 
-def _compact_png(rgba: bytes, size: tuple[int, int]) -> bytes:
-    """A frame as a 256-colour PNG: these flat pictures lose nothing visible and shrink about threefold."""
+def _image(picture: Picture, p: Portrayal) -> PILImage.Image:
     from PIL import Image
 
-    image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).convert("RGB")
+    picture.show(p)
+    picture.render()
+    width, height = picture.canvas.get_width_height()
+    return Image.frombuffer("RGBA", (width, height), picture.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+
+
+def _one_palette(images: list[PILImage.Image]) -> list[PILImage.Image]:
+    """Every frame mapped onto one palette: the most frequent colours of all frames, with every
+    Okabe-Ito colour in it exactly, so the legend and the statuses keep their colours frame to frame."""
+    from PIL import Image
+
+    counts: dict[tuple[int, int, int], int] = {}
+    for image in images:
+        small = image.reduce(2)
+        for n, colour in small.getcolors(maxcolors=1 << 22) or ():
+            rgb = (int(colour[0]), int(colour[1]), int(colour[2]))  # type: ignore[index]
+            counts[rgb] = counts.get(rgb, 0) + n
+    from .picture import ACTIVE_FILL, GREY, HOST_FILL, LINK, QUERY, SITE_FILL, VIP_FILL
+
+    named = [*OKABE_ITO.values(), *TEXT.values(), GREY, LINK, QUERY, SITE_FILL, HOST_FILL, VIP_FILL, ACTIVE_FILL]
+    fixed = [tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)) for h in named]
+    fixed += [(255, 255, 255), (0, 0, 0)]
+    common = sorted(counts, key=lambda c: (-counts[c], c))
+    chosen = list(dict.fromkeys([*fixed, *common]))[:256]
+    chosen += [(0, 0, 0)] * (256 - len(chosen))
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([v for colour in chosen for v in colour])
+    return [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+
+
+def _png(image: PILImage.Image) -> bytes:
     out = io.BytesIO()
-    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(out, format="png", optimize=True)
+    image.save(out, format="png", optimize=True)
     return out.getvalue()
 
 
-def _animate(picture: object, portrayals: list[Portrayal], out: Path, seconds_per_frame: float) -> None:
+def _pdf(picture: Picture, portrayals: list[Portrayal], out: Path) -> None:
+    """One key frame a page: the full picture (16:9) with its narration, as vector graphics and real text."""
     from matplotlib import rc_context
-    from matplotlib.animation import FuncAnimation, HTMLWriter, PillowWriter
+    from matplotlib.backends.backend_pdf import PdfPages
 
-    from .picture import RC, Picture
+    from .picture import RC
 
-    assert isinstance(picture, Picture)
     picture.full_draw_mode()
+    with rc_context(RC), PdfPages(out, metadata={"Creator": "xcon_teach", "Producer": "xcon_teach", "CreationDate": None}) as pdf:
+        for p in portrayals:
+            picture.show(p)
+            pdf.savefig(picture.fig)
+            info = pdf.infodict()
+            info["Title"] = f"{picture.scenario.title}"
+            info["Subject"] = "One key frame a page; each page's narration is its text."
 
-    def update(k: int) -> None:
-        picture.show(portrayals[k])
 
-    fps = 1.0 / seconds_per_frame
-    anim = FuncAnimation(
-        picture.fig, update, frames=len(portrayals), interval=seconds_per_frame * 1000, repeat=True, cache_frame_data=False
+_PLAYER = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body {{ font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 0; padding: 12px; color: #111; background: #fff; }}
+main {{ max-width: {width}px; margin: 0 auto; }}
+h1 {{ font-size: 20px; margin: 0 0 8px; }}
+figure {{ margin: 0; }}
+img {{ width: 100%; height: auto; display: block; border: 1px solid #999; }}
+figcaption {{ font-size: 16px; margin: 8px 0; min-height: 3.2em; }}
+.controls {{ display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 16px; }}
+button {{ font-size: 18px; min-width: 48px; min-height: 40px; border: 1px solid #555; border-radius: 6px; background: #f4f4f4; color: #111; }}
+button:focus-visible, input:focus-visible {{ outline: 3px solid #0072B2; outline-offset: 2px; }}
+input[type=range] {{ flex: 1 1 240px; min-height: 32px; }}
+</style></head>
+<body><main>
+<h1>{title}</h1>
+<figure>
+<img id="frame" src="{first}" alt="{first_alt}" width="{width}" height="{height}">
+<figcaption id="caption" aria-live="polite">{first_alt}</figcaption>
+</figure>
+<div class="controls" role="group" aria-label="Playback">
+<button type="button" id="first" aria-label="First frame">|&#x25C0;</button>
+<button type="button" id="back" aria-label="Previous frame">&#x25C0;</button>
+<button type="button" id="play" aria-label="Play" aria-pressed="false">&#x25B6; Play</button>
+<button type="button" id="next" aria-label="Next frame">&#x25B6;</button>
+<button type="button" id="last" aria-label="Last frame">&#x25B6;|</button>
+<label for="slider">Frame</label>
+<input type="range" id="slider" min="1" max="{count}" value="1" aria-valuetext="frame 1 of {count}">
+<span id="position">frame 1 of {count}</span>
+</div>
+</main>
+<script>
+const frames = {frames};
+const alts = {alts};
+const interval = {interval};
+let k = 0, timer = null;
+const img = document.getElementById("frame"), caption = document.getElementById("caption");
+const slider = document.getElementById("slider"), position = document.getElementById("position");
+const play = document.getElementById("play");
+function show(i) {{
+  k = (i + frames.length) % frames.length;
+  img.src = frames[k]; img.alt = alts[k]; caption.textContent = alts[k];
+  slider.value = k + 1;
+  const where = "frame " + (k + 1) + " of " + frames.length;
+  slider.setAttribute("aria-valuetext", where); position.textContent = where;
+}}
+function stop() {{ clearInterval(timer); timer = null; play.innerHTML = "&#x25B6; Play"; play.setAttribute("aria-label", "Play"); play.setAttribute("aria-pressed", "false"); }}
+play.addEventListener("click", () => {{
+  if (timer) {{ stop(); return; }}
+  timer = setInterval(() => show(k + 1), interval);
+  play.innerHTML = "&#x275A;&#x275A; Pause"; play.setAttribute("aria-label", "Pause"); play.setAttribute("aria-pressed", "true");
+}});
+document.getElementById("first").addEventListener("click", () => {{ stop(); show(0); }});
+document.getElementById("last").addEventListener("click", () => {{ stop(); show(frames.length - 1); }});
+document.getElementById("back").addEventListener("click", () => {{ stop(); show(k - 1); }});
+document.getElementById("next").addEventListener("click", () => {{ stop(); show(k + 1); }});
+slider.addEventListener("input", () => {{ stop(); show(Number(slider.value) - 1); }});
+</script>
+</body></html>
+"""
+
+
+def _html_page(trace: Trace, portrayals: list[Portrayal], images: list[Any], seconds_per_frame: float) -> str:
+    """A page that plays the storyboard with nothing from the network: frames embedded, buttons as text."""
+    uris = ["data:image/png;base64," + base64.b64encode(_png(image)).decode("ascii") for image in images]
+    alts = [f"Frame {k + 1} of {len(portrayals)}. {p.alt_text}" for k, p in enumerate(portrayals)]
+    width, height = images[0].size
+    return _PLAYER.format(
+        title=html.escape(trace.scenario.title),
+        first=uris[0],
+        first_alt=html.escape(alts[0], quote=True),
+        width=width,
+        height=height,
+        count=len(uris),
+        frames=json.dumps(uris),
+        alts=json.dumps(alts),
+        interval=round(seconds_per_frame * 1000),
     )
-    writer: PillowWriter | HTMLWriter
-    if out.suffix.lower() == ".gif":
-        writer = PillowWriter(fps=fps)  # type: ignore[arg-type]  # a float works; the stub says int
-    else:
-        writer = _html_writer_class()(fps=fps, embed_frames=True, default_mode="loop")
-    with rc_context(RC):
-        anim.save(str(out), writer=writer, dpi=picture.fig.dpi)
-
-
-def _html_writer_class() -> Any:
-    from matplotlib.animation import HTMLWriter
-
-    class CompactHTMLWriter(HTMLWriter):
-        """matplotlib's HTML writer, embedding each frame as a 256-colour PNG (keeps the page small)."""
-
-        def grab_frame(self, **savefig_kwargs: Any) -> None:
-            buffer = io.BytesIO()
-            self.fig.savefig(buffer, format="rgba", dpi=self.dpi)
-            size = (int(self.fig.bbox.width), int(self.fig.bbox.height))
-            data = _compact_png(buffer.getvalue(), size)
-            self._saved_frames.append(base64.encodebytes(data).decode("ascii"))  # type: ignore[attr-defined]
-
-    return CompactHTMLWriter

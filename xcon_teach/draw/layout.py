@@ -1,32 +1,58 @@
-"""A fixed, readable layout of any scenario's network: sites side by side, boxes in rows.
+"""The network as a graph, and where everything goes: a fixed, deterministic layout (no matplotlib).
 
-networkx holds the graph (hosts, virtual servers, the name service, the firewall, the link
-between sites); the positions come from a deterministic rule, not a force layout, so the same
-scenario always gives the same picture and a failover moves only the virtual server's box.
+The topology is a networkx graph: every host (standalone servers and cluster nodes) hangs off its
+site's LAN, a segment drawn as a bus with one tap per host; neighbouring sites are joined by a
+router in the gap between them (the firewall, when the scenario has one, stands in the first gap
+instead of the router); the name servers that exist (a DNS server always, a WINS server) hang off
+the first router. A connection's route is ``networkx.shortest_path`` on this graph, so a packet
+travels host -> tap -> along the bus -> router -> the other bus -> host, and a query to the DNS
+server or back to the caller (NetBIOS node status) travels its own short path.
 
-Each site is a column. Each Exchange server in it is a unit with two rows: the virtual server
-(name and virtual IP) on top and the hosts below, so standalone hosts and cluster nodes line up
-across sites and the connection arrow runs level between them.
+Positions come from a rule, not a force layout: each site is a column of Exchange servers (a
+cluster's two nodes side by side, its virtual server in the row above the active node), the gaps
+hold the routers, and under each site a slot is kept free for the receiver's lookup checklist. Every
+box and slot is sized from the text it must hold (:mod:`.metrics`), at fonts no smaller than 14 px,
+so nothing spills; a failover moves only the virtual server's box. Coordinates are pixels of the
+network area, y upwards; :class:`~xcon_teach.draw.picture.Picture` places the area in its figure.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from ..scenario import Scenario
+from .metrics import LINE, text_width
 
-__all__ = ["Box", "Layout", "layout"]
+__all__ = ["BOX_PX", "PX", "Box", "Layout", "Site", "inside", "layout"]
 
-BOX_W, BOX_H = 156.0, 66.0
-NODE_GAP = 22.0
-ROW_GAP = 56.0
-SITE_PAD = 18.0
-SITE_LABEL = 28.0
-SITE_GAP = 290.0
-NAMES_H = 48.0
+PX = 14.0
+"""The smallest text in the picture, in pixels (labels, the checklist, the envelope)."""
+BOX_PX = 15.0
+"""Text in the host and virtual-server boxes."""
+PAD = 12.0
+SITE_PAD = 16.0
+COL_GAP = 14.0
+LABEL_H = 30.0
+ROW_GAP = 28.0
+DROP = 34.0
+STRIP = 66.0
+"""Below the bus, inside the site: where an outcome mark or the packet's envelope stands."""
+HEADER_H = 32.0
+CHECK_GAP = 12.0
+CHECK_ROWS = 6
+CHECK_H = CHECK_ROWS * PX * LINE + 18.0
+CHECK_W = 256.0
+GAP_W = 256.0
+ROUTER = (84.0, 34.0)
+SERVER = (118.0, 2 * PX * LINE + 14.0)
+ENVELOPE_H = 2 * PX * LINE + 12.0
+HOST_H = 3 * BOX_PX * LINE + 16.0
+VBOX_H = 2 * BOX_PX * LINE + 14.0
+MIN_BOX_W = 150.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +66,19 @@ class Box:
     def center(self) -> tuple[float, float]:
         return (self.x + self.w / 2, self.y + self.h / 2)
 
-    def overlaps(self, other: Box) -> bool:
-        return not (
-            self.x + self.w <= other.x or other.x + other.w <= self.x or self.y + self.h <= other.y or other.y + other.h <= self.y
-        )
+    @property
+    def top(self) -> float:
+        return self.y + self.h
 
-    def scaled(self, sx: float, sy: float, dx: float, dy: float) -> Box:
-        return Box(self.x * sx + dx, self.y * sy + dy, self.w * sx, self.h * sy)
+    @property
+    def right(self) -> float:
+        return self.x + self.w
+
+    def overlaps(self, other: Box) -> bool:
+        return not (self.right <= other.x or other.right <= self.x or self.top <= other.y or other.top <= self.y)
+
+    def moved(self, dx: float, dy: float) -> Box:
+        return Box(self.x + dx, self.y + dy, self.w, self.h)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,30 +86,85 @@ class Site:
     name: str
     label: str
     box: Box
+    bus: tuple[float, float, float]
+    """(x from, x to, y) of the site's LAN."""
+    check: Box
+    """The slot under the site where its receiver's lookup checklist is drawn."""
+    strip: Box
+    """The band below the bus, inside the site (outcome marks, the packet's envelope)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """Where everything goes, in the coordinates of the area given to :func:`layout`."""
+    """Where everything goes, in pixels of the network area (``width`` x ``height``, y upwards)."""
 
+    width: float
+    height: float
     sites: tuple[Site, ...]
     hosts: dict[str, Box]
     """Every host: standalone hosts and cluster nodes."""
+    site_of: dict[str, str]
+    """host -> the site it stands in."""
     virtual: dict[tuple[str, str], Box]
     """(cluster, node) -> where the virtual server's box sits while that node is active."""
-    names: Box
+    routers: dict[str, Box]
+    """graph node -> its box: the routers (and the firewall) in the gaps between sites."""
+    servers: dict[str, Box]
+    """``"dns"`` and ``"wins"`` -> the name servers' boxes."""
     firewall: Box | None
-    gaps: tuple[Box, ...]
-    """The space between neighbouring sites, where the connection and its labels go."""
-    scale: float
-    """How much the natural sizes were shrunk to fit (1.0 = not at all); fonts follow it."""
+    firewall_node: str | None
+    envelope_slots: dict[str, tuple[float, float]]
+    """router or firewall node -> the centre of the slot above it where a packet's envelope stands."""
+    header: Box
+    """The band on top: what the sender claims, what is on the wire, the hypothesis in force."""
     graph: nx.Graph = field(repr=False)
+    """The topology; each node has ``kind`` and ``pos`` (the point its links attach to)."""
 
     def all_boxes(self) -> list[tuple[str, Box]]:
         boxes = [(f"host {h}", b) for h, b in self.hosts.items()]
         boxes += [(f"virtual {c}@{n}", b) for (c, n), b in self.virtual.items()]
-        boxes.append(("names", self.names))
+        boxes += [(f"router {r}", b) for r, b in self.routers.items()]
+        boxes += [(f"server {s}", b) for s, b in self.servers.items()]
         return boxes
+
+    def route(self, start: str, end: str) -> list[str]:
+        """The graph nodes a packet passes from ``start`` to ``end`` (hosts, or any graph node)."""
+        return list(nx.shortest_path(self.graph, _node(start), _node(end), weight="length"))
+
+    def polyline(self, path: list[str]) -> list[tuple[float, float]]:
+        """The points of ``path``: along drops, buses and links (where a packet is drawn)."""
+        return [self.graph.nodes[n]["pos"] for n in path]
+
+    def site(self, name: str) -> Site:
+        return next(s for s in self.sites if s.name == name)
+
+
+def inside(b: Box, p0: tuple[float, float], p1: tuple[float, float]) -> tuple[float, float] | None:
+    """The part (t0, t1) of the segment p0-p1 that lies inside box ``b``, if any (Liang-Barsky clipping).
+
+    >>> inside(Box(0, 0, 10, 10), (-5, 5), (15, 5))
+    (0.25, 0.75)
+    """
+    (x0, y0), (x1, y1) = p0, p1
+    dx, dy = x1 - x0, y1 - y0
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, x0 - b.x), (dx, b.right - x0), (-dy, y0 - b.y), (dy, b.top - y0)):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+        if lo > hi:
+            return None
+    return (lo, hi) if hi - lo > 1e-9 else None
+
+
+def _node(name: str) -> str:
+    return name if ":" in name or name in ("dns", "wins") else f"host:{name}"
 
 
 def _site_order(s: Scenario) -> list[str]:
@@ -88,8 +175,40 @@ def _site_order(s: Scenario) -> list[str]:
     return order
 
 
-def layout(s: Scenario, area: Box) -> Layout:
-    """Lay ``s`` out inside ``area`` (x, y of the lower-left corner; y grows upwards)."""
+def _named(s: Scenario, host: str) -> str:
+    """A host's (or virtual server's) name, with the Exchange server's when the two differ."""
+    server = next((v.name for v in s.servers if v.host == host), host)
+    return host if server == host else f"{server} ({host})"
+
+
+def host_label(s: Scenario, host: str) -> str:
+    return f"{_named(s, host)}\n{', '.join(s.host(host).addresses)}"
+
+
+def node_labels(s: Scenario, node: str, vips: tuple[str, ...]) -> tuple[str, str]:
+    """A cluster node's label while active (with the virtual IPs its card holds) and while passive."""
+    own = ", ".join(s.host(node).addresses)
+    plus = f"+ VIP {vips[0]}" if len(vips) == 1 else f"+ VIPs {', '.join(vips)}"
+    return f"{node} (active)\n{own}\n{plus}", f"{node} (passive)\n{own}"
+
+
+def virtual_label(s: Scenario, virtual_name: str, vips: tuple[str, ...]) -> str:
+    return f"{_named(s, virtual_name)}\n{'VIP' if len(vips) == 1 else 'VIPs'} {', '.join(vips)}"
+
+
+def firewall_label(allowed: tuple[str, ...] | None) -> str:
+    if not allowed:
+        return "firewall\nTCP 102 from nobody"
+    rows = [", ".join(allowed[i : i + 2]) for i in range(0, len(allowed), 2)]
+    return "firewall: TCP 102\nonly from\n" + "\n".join(rows)
+
+
+def _box_w(*labels: str, px: float = BOX_PX) -> float:
+    return max(MIN_BOX_W, max(text_width(t, px) for t in labels) + 2 * PAD)
+
+
+def layout(s: Scenario) -> Layout:
+    """Lay out ``s``'s network."""
     sites = _site_order(s)
     units: dict[str, list[tuple[str, str | None]]] = {site: [] for site in sites}  # (server, cluster or None)
     for sv in s.servers:
@@ -104,85 +223,129 @@ def layout(s: Scenario, area: Box) -> Layout:
         units["(other)"] = [("", c) for c in spare_clusters] + [(f"host:{h}", None) for h in spare_hosts]
         sites.append("(other)")
 
-    unit_h = BOX_H * 2 + ROW_GAP
+    site_h = LABEL_H + VBOX_H + ROW_GAP + HOST_H + DROP + STRIP
+    y0 = CHECK_H + CHECK_GAP  # the bottom of every site box
+    bus_y = y0 + STRIP
+    host_y = bus_y + DROP
+    vrow_y = host_y + HOST_H + ROW_GAP
+    top = y0 + site_h
     hosts: dict[str, Box] = {}
+    site_of: dict[str, str] = {}
     virtual: dict[tuple[str, str], Box] = {}
-    site_boxes: list[Site] = []
+    placed: list[Site] = []
     x = 0.0
-    # Every Exchange server is a column, left to right; a site's box is drawn round its columns.
-    # Neighbouring columns (in a site or across sites) keep a gap wide enough for the claimed /
-    # on-the-wire labels; with many columns the gap shrinks a little.
-    columns = sum(len(us) for us in units.values())
-    gap = SITE_GAP if columns <= 2 else SITE_GAP * 0.75
-    height = unit_h + 2 * SITE_PAD + SITE_LABEL
-    host_y = SITE_PAD
+    allowed = s.firewall.allow_sources
+    fw_label = firewall_label(allowed) if allowed is not None else ""
+    fw_size = (text_width(fw_label, PX) + 2 * PAD, len(fw_label.split("\n")) * PX * LINE + 12) if fw_label else ROUTER
+    gap_w = max(GAP_W, fw_size[0] + 2 * PAD)
     for site in sites:
         start = x
         clusters_here = []
-        for k, (server, cl) in enumerate(units[site]):
-            x += SITE_PAD if k == 0 else gap
+        cx = start + SITE_PAD
+        for server, cl in units[site]:
             if cl:
                 c = s.cluster(cl)
                 clusters_here.append(c.name)
+                w = _box_w(*node_labels(s, c.nodes[0], c.virtual_ips), *node_labels(s, c.nodes[1], c.virtual_ips))
+                w = max(w, _box_w(virtual_label(s, c.virtual_name, c.virtual_ips)))
                 for i, node in enumerate(c.nodes):
-                    hosts[node] = Box(x + i * (BOX_W + NODE_GAP), host_y, BOX_W, BOX_H)
-                    virtual[(c.name, node)] = Box(x + i * (BOX_W + NODE_GAP), host_y + BOX_H + ROW_GAP, BOX_W, BOX_H)
-                x += 2 * BOX_W + NODE_GAP
+                    hosts[node] = Box(cx + i * (w + COL_GAP), host_y, w, HOST_H)
+                    virtual[(c.name, node)] = Box(cx + i * (w + COL_GAP), vrow_y, w, VBOX_H)
+                    site_of[node] = site
+                cx += 2 * w + COL_GAP + COL_GAP
             else:
                 name = server.removeprefix("host:") if server.startswith("host:") else s.server(server).host
-                hosts[name] = Box(x, host_y, BOX_W, BOX_H)
-                x += BOX_W
-        x += SITE_PAD
-        label = site if not clusters_here else f"{site}  (cluster {', '.join(clusters_here)})"
-        site_boxes.append(Site(site, label, Box(start, 0.0, x - start, height)))
-        x += gap
-    total_w = x - gap
-    gaps = tuple(
-        Box(a.box.x + a.box.w, a.box.y, b.box.x - (a.box.x + a.box.w), a.box.h) for a, b in itertools.pairwise(site_boxes)
-    )
-    names_w = min(gap - 30, 220.0)
-    first_gap = gaps[0] if gaps else Box(0, 0, total_w, height)
-    names = Box(first_gap.x + (first_gap.w - names_w) / 2, -NAMES_H - 40, names_w, NAMES_H)
-    firewall = None
-    left = 0.0
-    if s.firewall.allow_sources is not None:
-        # In the gap between the first two sites; with one site, in front of it on the left.
-        wall_x = first_gap.x + first_gap.w / 2 - 5 if gaps else -60.0
-        firewall = Box(wall_x, 0.0, 10.0, height)
-        left = min(0.0, wall_x - 110)  # room for the wall's label
-
-    # Fit the natural layout into the area, keeping proportions (and room above for the firewall's label).
-    above = 44.0 if firewall else 0.0
-    natural = Box(left, names.y, total_w - left, height + above - names.y)
-    scale = min(area.w / natural.w, area.h / natural.h, 1.25)
-    dx = area.x + (area.w - natural.w * scale) / 2 - natural.x * scale
-    dy = area.y + (area.h - natural.h * scale) / 2 - natural.y * scale
-
-    def fit(b: Box) -> Box:
-        return b.scaled(scale, scale, dx, dy)
+                w = _box_w(host_label(s, name))
+                hosts[name] = Box(cx, host_y, w, HOST_H)
+                site_of[name] = site
+                cx += w + COL_GAP
+        label = site if not clusters_here else f"{site} · cluster {', '.join(clusters_here)}"
+        inner = cx - COL_GAP - start + SITE_PAD
+        width = max(inner, CHECK_W, text_width(label, PX) + 2 * PAD)
+        if width > inner:  # centre the columns in a site widened for its checklist or label
+            shift = (width - inner) / 2
+            for h, b in list(hosts.items()):
+                if site_of.get(h) == site:
+                    hosts[h] = b.moved(shift, 0)
+            for key, b in list(virtual.items()):
+                if site_of.get(key[1]) == site:
+                    virtual[key] = b.moved(shift, 0)
+        box = Box(start, y0, width, site_h)
+        placed.append(
+            Site(
+                site,
+                label,
+                box,
+                (start, start + width, bus_y),
+                Box(start, 0.0, width, CHECK_H),
+                Box(start, y0, width, STRIP),
+            )
+        )
+        x = start + width + gap_w
+    # With one site, the routers' column (the name servers, a firewall) stands to its right.
+    columns_x = [(a.box.right, b.box.x) for a, b in itertools.pairwise(placed)] or [(placed[-1].box.right, x)]
+    width_total = columns_x[-1][1] if len(placed) == 1 else placed[-1].box.right
 
     graph = nx.Graph()
-    for placed in site_boxes:
-        graph.add_node(("site", placed.name), kind="site")
-    for h, b in hosts.items():
-        graph.add_node(("host", h), kind="host", pos=fit(b).center)
-    for c in s.clusters:
-        graph.add_node(("virtual", c.name), kind="virtual", name=c.virtual_name)
-        for n in c.nodes:
-            graph.add_edge(("virtual", c.name), ("host", n), kind="may own")
-    graph.add_node("names", kind="names", pos=fit(names).center)
-    for west, east in itertools.pairwise(site_boxes):
-        graph.add_edge(("site", west.name), ("site", east.name), kind="link")
-    for sv in s.servers:
-        cluster = s.cluster_of(sv.name)
-        graph.add_edge(("site", sv.site), ("virtual", cluster.name) if cluster else ("host", sv.host), kind="in")
+    for h, hb in hosts.items():
+        graph.add_node(f"host:{h}", kind="host", pos=(hb.center[0], hb.y))
+    for placed_site in placed:
+        left, right, by = placed_site.bus
+        here = placed_site.name
+        taps = sorted((hosts[h].center[0], h) for h, st in site_of.items() if st == here)
+        chain = [f"port:{here}:L"] + [f"tap:{h}" for _, h in taps] + [f"port:{here}:R"]
+        graph.add_node(chain[0], kind="port", pos=(left, by))
+        graph.add_node(chain[-1], kind="port", pos=(right, by))
+        for tx, h in taps:
+            graph.add_node(f"tap:{h}", kind="tap", pos=(tx, by))
+            graph.add_edge(f"host:{h}", f"tap:{h}", kind="drop")
+        for a, b_ in itertools.pairwise(chain):
+            graph.add_edge(a, b_, kind="bus")
+    routers: dict[str, Box] = {}
+    envelope_slots: dict[str, tuple[float, float]] = {}
+    firewall: Box | None = None
+    firewall_node: str | None = None
+    for k, (gx0, gx1) in enumerate(columns_x):
+        name = f"router:{k}"
+        mid = (gx0 + gx1) / 2
+        is_fw = k == 0 and allowed is not None
+        rw, rh = fw_size if is_fw else ROUTER
+        rbox = Box(mid - rw / 2, bus_y - rh / 2, rw, rh)
+        routers[name] = rbox
+        graph.add_node(name, kind="firewall" if is_fw else "router", pos=(mid, bus_y))
+        envelope_slots[name] = (mid, bus_y + rh / 2 + 10 + ENVELOPE_H / 2)
+        if is_fw:
+            firewall, firewall_node = rbox, name
+        if len(placed) == 1:
+            graph.add_edge(f"port:{placed[0].name}:R", name, kind="uplink")
+        else:
+            graph.add_edge(f"port:{placed[k].name}:R", name, kind="uplink")
+            graph.add_edge(name, f"port:{placed[k + 1].name}:L", kind="uplink")
+    gx0, gx1 = columns_x[0]
+    mid = (gx0 + gx1) / 2
+    servers: dict[str, Box] = {}
+    service_y = y0 - 46 - SERVER[1]
+    for i, name in enumerate(("dns", "wins")):
+        sx = mid - SERVER[0] - 5 if i == 0 else mid + 5
+        servers[name] = Box(sx, service_y, *SERVER)
+        graph.add_node(name, kind="server", pos=(sx + SERVER[0] / 2, service_y + SERVER[1]))
+        graph.add_edge("router:0", name, kind="service")
+    for a, b in graph.edges:
+        (xa, ya), (xb, yb) = graph.nodes[a]["pos"], graph.nodes[b]["pos"]
+        graph.edges[a, b]["length"] = math.hypot(xb - xa, yb - ya)
+    height = top + HEADER_H
     return Layout(
-        sites=tuple(Site(st.name, st.label, fit(st.box)) for st in site_boxes),
-        hosts={h: fit(b) for h, b in hosts.items()},
-        virtual={k: fit(b) for k, b in virtual.items()},
-        names=fit(names),
-        firewall=fit(firewall) if firewall else None,
-        gaps=tuple(fit(g) for g in gaps),
-        scale=scale,
+        width=width_total,
+        height=height,
+        sites=tuple(placed),
+        hosts=hosts,
+        site_of=site_of,
+        virtual=virtual,
+        routers=routers,
+        servers=servers,
+        firewall=firewall,
+        firewall_node=firewall_node,
+        envelope_slots=envelope_slots,
+        header=Box(0.0, top, width_total, HEADER_H),
         graph=graph,
     )

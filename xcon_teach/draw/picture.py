@@ -1,49 +1,72 @@
-"""The picture: one matplotlib figure per scenario, updated artist by artist for each frame.
+"""The picture: the network graph of one scenario, drawn once, and updated artist by artist per frame.
 
-``Picture(scenario)`` draws the fixed parts once (sites, standalone hosts, the name service, the
-firewall, panel frames, the legend). ``show(portrayal)`` only changes the artists that move (the
-cluster nodes, the virtual server's box, the connection arrow, the labels and panel texts), and
-``render()`` redraws just those over a cached background (blitting), which is what keeps scrubbing
-cheap. ``png()`` encodes the canvas as it is, with no metadata, so the same frame always gives the
-same bytes.
+``Picture(scenario)`` draws the fixed parts once: the sites, each site's LAN (a bus with a tap per
+host), the routers between sites, the firewall, the DNS and WINS servers, the standalone hosts,
+and (in the full picture) the panel frames and the legend. The links are the topology's edges,
+drawn with ``networkx.draw_networkx_edges``. ``show(portrayal)`` changes only what moves: the
+cluster nodes and the virtual server (on failover), the connection's route (a line along the
+graph's shortest path, in the status's colour and dash), the packet's envelope (``src -> dst``),
+a name query's short trip (to the DNS server, or back to the caller), the receiver's lookup
+checklist, the outcome, the header (claimed, on the wire, the hypothesis in force) and the panels.
+``render()`` redraws just those over a cached background (blitting), which keeps scrubbing cheap.
+``png()`` encodes the canvas without metadata, so the same frame always gives the same bytes.
 
-matplotlib is imported here (and by the exporters), never by the simulation core.
+Every text is at least 14 px (:data:`~xcon_teach.draw.layout.PX`), and every label has its own
+slot, so that nothing overlaps (:mod:`.readability` checks it). matplotlib is imported here and by
+the exporters, never by the simulation core.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 from typing import Any
 
+import networkx as nx
 import numpy as np
 from matplotlib import rc_context
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.text import Text
 
 from ..scenario import Scenario
-from .layout import Box, Layout, layout
-from .portrayal import OKABE_ITO, STATUS, Portrayal
+from .layout import ENVELOPE_H, PX, Box, Layout, firewall_label, host_label, inside, layout, node_labels, virtual_label
+from .metrics import LINE, fit, text_width, wrap
+from .portrayal import OKABE_ITO, STATUS, TEXT, Portrayal
 
-__all__ = ["FULL_SIZE", "LAB_SIZE", "Picture"]
+__all__ = ["FULL_SIZE", "Picture"]
 
-FULL_SIZE = (1200.0, 675.0)  # 12 x 6.75 in at 100 dpi: 16:9 for slides
-LAB_SIZE = (840.0, 430.0)
-QUEUE_ROWS = 8
+FULL_SIZE = (1280.0, 720.0)
+"""The full picture (network and panels) at its smallest: 16:9, for slides and presenter screens."""
 FONT = "DejaVu Sans"
-RC: dict[Any, Any] = {"text.hinting": "no_hinting"}
-"""Unhinted glyphs draw about 40% faster and look the same at these sizes; every draw uses this."""
+RC: dict[Any, Any] = {"text.hinting": "no_hinting", "pdf.fonttype": 42}
+"""Unhinted glyphs draw about 40% faster and look the same at these sizes; PDFs keep real text."""
 GREY = "#555555"
+LINK = "#9A9A9A"
 ACTIVE_FILL = "#F7D899"  # Okabe-Ito orange, light
 PASSIVE_FILL = "#FFFFFF"
 HOST_FILL = "#CDE8F6"  # Okabe-Ito sky blue, light
 VIP_FILL = "#F8F1A0"  # Okabe-Ito yellow, light
+SITE_FILL = "#F4F4F4"
+QUERY = OKABE_ITO["sky blue"]
+MARGIN = 10.0
+PANEL_W = 380.0
+NARRATION_H = 150.0
+BIG = 16.0
+"""The narration and the outcome, in pixels."""
 
 Point = tuple[float, float]
 Rect = tuple[int, int, int, int]
+
+
+def _pt(px: float, dpi: float) -> float:
+    """A size in pixels as points, which matplotlib's fontsize takes."""
+    return px * 72.0 / dpi
 
 
 class Picture:
@@ -52,18 +75,39 @@ class Picture:
     def __init__(self, scenario: Scenario, *, panels: bool = True, dpi: float = 100.0) -> None:
         self.scenario = scenario
         self.panels = panels
-        width, height = FULL_SIZE if panels else LAB_SIZE
-        self.fig = Figure(figsize=(width / 100.0, height / 100.0), dpi=dpi)
+        self.dpi = dpi
+        self.layout: Layout = layout(scenario)
+        lay = self.layout
+        if panels:
+            net_w = max(lay.width, FULL_SIZE[0] - 2 * MARGIN - 12 - PANEL_W)
+            width = 2 * MARGIN + net_w + 12 + PANEL_W
+            height = max(FULL_SIZE[1], width * 9 / 16, NARRATION_H + lay.height + 3 * MARGIN)
+            self.origin = (
+                MARGIN + (net_w - lay.width) / 2,
+                NARRATION_H + 2 * MARGIN + (height - NARRATION_H - 3 * MARGIN - lay.height) / 2,
+            )
+            self.panel_x = MARGIN + net_w + 12
+        else:
+            width, height = lay.width + 2 * MARGIN, lay.height + 2 * MARGIN
+            self.origin = (MARGIN, MARGIN)
+            self.panel_x = width
+        self.size = (width, height)
+        self.fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
         ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
         ax.set_xlim(0, width)
         ax.set_ylim(0, height)
         ax.set_axis_off()
         self.ax = ax
-        area = Box(10, 170, 815, 495) if panels else Box(8, 8, width - 16, height - 16)
-        self.layout: Layout = layout(scenario, area)
-        self.k = min(1.0, self.layout.scale)  # font scale for crowded scenarios
+        ox, oy = self.origin
+        net = self.fig.add_axes((ox / width, oy / height, lay.width / width, lay.height / height))
+        net.set_xlim(0, lay.width)
+        net.set_ylim(0, lay.height)
+        net.set_axis_off()
+        self.net: Axes = net
         self.dynamic: list[Artist] = []
+        self.boxes: list[Artist] = []
+        """Every box patch (sites, hosts, routers, panels...): what a label must not cross."""
         self._background: Any = None
         self._backgrounds: dict[tuple[tuple[str, str], ...], Any] = {}
         """One cached background per cluster state (who is active), so a failover costs one full draw."""
@@ -75,8 +119,8 @@ class Picture:
 
     # --- building -----------------------------------------------------------------------------
 
-    def _text(self, x: float, y: float, s: str, size: float, *, dynamic: bool = False, fixed: bool = False, **kw: Any) -> Text:
-        t = self.ax.text(x, y, s, fontsize=size if fixed else size * self.k, family=FONT, **kw)
+    def _text(self, ax: Axes, x: float, y: float, s: str, px: float = PX, *, dynamic: bool = False, **kw: Any) -> Text:
+        t = ax.text(x, y, s, fontsize=_pt(px, self.dpi), family=FONT, **kw)
         if dynamic:
             self._animate(t)
         return t
@@ -87,7 +131,16 @@ class Picture:
         self.dynamic.append(artist)
 
     def _box(
-        self, b: Box, *, face: str, edge: str = "black", lw: float = 1.5, pad: float = 6.0, dynamic: bool = False, z: float = 2
+        self,
+        ax: Axes,
+        b: Box,
+        *,
+        face: str,
+        edge: str = "black",
+        lw: float = 1.5,
+        pad: float = 6.0,
+        dynamic: bool = False,
+        z: float = 2,
     ) -> FancyBboxPatch:
         p = FancyBboxPatch(
             (b.x, b.y),
@@ -99,54 +152,86 @@ class Picture:
             linewidth=lw,
             zorder=z,
         )
-        self.ax.add_patch(p)
+        ax.add_patch(p)
+        self.boxes.append(p)
         if dynamic:
             self._animate(p)
         return p
 
     def _draw_static(self) -> None:
-        s, lay = self.scenario, self.layout
+        s, lay, net = self.scenario, self.layout, self.net
         for site in lay.sites:
             b = site.box
-            self._box(b, face="#F4F4F4", edge="#9A9A9A", lw=1.0, pad=4, z=0)
-            self._text(b.x + 10, b.y + b.h - 20, site.label, 10, color=GREY, zorder=1)
+            self._box(net, b, face=SITE_FILL, edge=LINK, lw=1.0, pad=4, z=0)
+            self._text(net, b.x + 10, b.top - 8, site.label, PX, color=GREY, va="top", zorder=1)
+        pos = {n: d["pos"] for n, d in lay.graph.nodes(data=True)}
+        widths = {"bus": 6.0, "drop": 2.5, "uplink": 5.0, "service": 2.0}
+        for kind, width in widths.items():
+            edges = [(a, b) for a, b, k in lay.graph.edges(data="kind") if k == kind]
+            if edges:
+                links = nx.draw_networkx_edges(
+                    lay.graph, pos, edgelist=edges, ax=net, width=width, edge_color=LINK, arrows=False, hide_ticks=False
+                )
+                assert isinstance(links, LineCollection)
+                links.set_zorder(0.5)
+        for name, b in lay.routers.items():
+            if name == lay.firewall_node:
+                net.add_patch(Rectangle((b.x, b.y), b.w, b.h, facecolor="#DDDDDD", edgecolor=GREY, hatch="///", lw=1.0, zorder=2))
+                net.add_patch(Rectangle((b.x + 4, b.y + 4), b.w - 8, b.h - 8, facecolor="white", edgecolor="none", zorder=2.1))
+                self.boxes.append(net.patches[-2])
+                self._text(
+                    net,
+                    *b.center,
+                    firewall_label(s.firewall.allow_sources),
+                    PX,
+                    ha="center",
+                    va="center",
+                    zorder=3,
+                    linespacing=LINE,
+                )
+            else:
+                self._box(net, b, face="white", lw=1.2, pad=4)
+                self._text(net, *b.center, "router", PX, ha="center", va="center", zorder=3)
+        self.server_label: dict[str, Text] = {}
+        for name, b in lay.servers.items():
+            self._box(net, b, face="white", lw=1.2)
+            # What the name servers hold changes with settings (a PTR record, NetBIOS), so their
+            # labels are moving artists: a change repaints them alone, not the whole background.
+            self.server_label[name] = self._text(
+                net, *b.center, "", PX, ha="center", va="center", zorder=3, linespacing=LINE, dynamic=True
+            )
         clustered = {n for c in s.clusters for n in c.nodes}
         for host in s.hosts:
             if host.name in clustered:
                 continue
             b = lay.hosts[host.name]
-            self._box(b, face=HOST_FILL)
-            self._text(*b.center, f"{_named(s, host.name)}\n{', '.join(host.addresses)}", 11, ha="center", va="center", zorder=3)
-        n = lay.names
-        self._box(n, face="white", lw=1.2)
-        # The name service and firewall labels change with settings (a PTR record, NetBIOS), so
-        # they are moving artists: a change repaints them alone, not the whole background.
-        self.names_label = self._text(*n.center, "", 8.5, ha="center", va="center", zorder=3, linespacing=1.3, dynamic=True)
-        self.firewall_label: Text | None = None
-        if lay.firewall is not None:
-            f = lay.firewall
-            self.ax.add_patch(Rectangle((f.x, f.y), f.w, f.h, facecolor="#DDDDDD", edgecolor=GREY, hatch="///", lw=1.0, zorder=1))
-            self.firewall_label = self._text(
-                f.center[0], f.y + f.h + 6, "", 8.5, ha="center", va="bottom", color=GREY, zorder=3, dynamic=True
-            )
+            self._box(net, b, face=HOST_FILL)
+            self._text(net, *b.center, host_label(s, host.name), 15, ha="center", va="center", zorder=3, linespacing=LINE)
         self.configure(s)
         if self.panels:
-            self._box(Box(840, 410, 350, 255), face="white", lw=1.2, pad=8)
-            self._box(Box(840, 170, 350, 228), face="white", lw=1.2, pad=8)
-            self._text(855, 375, "Queues on each connector", 11.5, weight="bold", fixed=True)
-            self._text(855, 612, "ID 9301 · MSExchangeMTA · Configuration", 8.5, color=GREY, fixed=True)
-            self._box(Box(10, 10, 1180, 148), face="#FAFAFA", lw=1.2, pad=8)
-            self._legend(700, 24)
+            h = self.size[1]
+            self.events_box = Box(self.panel_x, h - MARGIN - 230, PANEL_W, 230)
+            self.queues_box = Box(
+                self.panel_x, NARRATION_H + 2 * MARGIN, PANEL_W, self.events_box.y - 10 - NARRATION_H - 2 * MARGIN
+            )
+            self._box(self.ax, self.events_box, face="white", lw=1.2, pad=8)
+            self._box(self.ax, self.queues_box, face="white", lw=1.2, pad=8)
+            e, q = self.events_box, self.queues_box
+            self._text(self.ax, e.x + 14, e.top - 44, "ID 9301 · MSExchangeMTA · Configuration", PX, color=GREY, va="top")
+            self._text(self.ax, q.x + 14, q.top - 12, "Queues on each connector", BIG, weight="bold", va="top")
+            self.narration_box = Box(MARGIN, MARGIN, self.size[0] - 2 * MARGIN, NARRATION_H)
+            self._box(self.ax, self.narration_box, face="#FAFAFA", lw=1.2, pad=8)
+            self._legend(self.narration_box.right - 3 * 140 - 8, MARGIN + 22)
 
     def _legend(self, x: float, y: float) -> None:
         for i, key in enumerate(("found", "not found", "pending")):
             st = STATUS[key]
-            x0 = x + i * 165
-            self.ax.add_line(Line2D([x0, x0 + 34], [y, y], color=st.color, linestyle=st.linestyle, lw=2.5))
-            self._text(x0 + 40, y, f"{st.symbol} {st.words}", 9.5, va="center", fixed=True)
+            x0 = x + i * 140
+            self.ax.add_line(Line2D([x0, x0 + 30], [y, y], color=st.color, linestyle=st.linestyle, lw=2.5))
+            self._text(self.ax, x0 + 36, y, f"{st.symbol} {st.words}", PX, va="center")
 
     def _make_dynamic(self) -> None:
-        s, lay = self.scenario, self.layout
+        s, lay, net = self.scenario, self.layout, self.net
         self.node_patch: dict[str, FancyBboxPatch] = {}
         self.node_label: dict[str, Text] = {}
         self.vip_patch: dict[str, FancyBboxPatch] = {}
@@ -157,60 +242,97 @@ class Picture:
             # background, which is cached once per cluster state (see render).
             for node in c.nodes:
                 b = lay.hosts[node]
-                self.node_patch[node] = self._box(b, face=PASSIVE_FILL)
-                self.node_label[node] = self._text(*b.center, node, 11, ha="center", va="center", zorder=3)
+                self.node_patch[node] = self._box(net, b, face=PASSIVE_FILL)
+                self.node_label[node] = self._text(net, *b.center, node, 15, ha="center", va="center", zorder=3, linespacing=LINE)
             b = lay.virtual[(c.name, c.active)]
-            self.vip_patch[c.name] = self._box(b, face=VIP_FILL)
+            self.vip_patch[c.name] = self._box(net, b, face=VIP_FILL)
             self.vip_label[c.name] = self._text(
-                *b.center, f"{_named(s, c.virtual_name)}\nVIP {c.virtual_ip}", 11, ha="center", va="center", zorder=3
+                net,
+                *b.center,
+                virtual_label(s, c.virtual_name, c.virtual_ips),
+                15,
+                ha="center",
+                va="center",
+                zorder=3,
+                linespacing=LINE,
             )
             link = Line2D([0, 0], [0, 0], color="black", lw=1.5, zorder=1)
-            self.ax.add_line(link)
+            net.add_line(link)
             self.vip_link[c.name] = link
-        self.arrow = FancyArrowPatch((0, 0), (1, 1), arrowstyle="-|>", mutation_scale=22, lw=2.6, zorder=4)
-        self.ax.add_patch(self.arrow)
+        self.arrow = Line2D([0, 1], [0, 1], lw=3.5, zorder=1.5, solid_capstyle="butt", dash_capstyle="butt")
+        net.add_line(self.arrow)
         self._animate(self.arrow)
-        label_box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
-        self.claimed = self._text(0, 0, "", 10, ha="center", va="bottom", color=GREY, dynamic=True, zorder=5, bbox=label_box)
-        self.wire = self._text(0, 0, "", 11, ha="center", va="bottom", weight="bold", dynamic=True, zorder=5, bbox=label_box)
-        self.path = self._text(0, 0, "", 9, ha="center", va="top", color=GREY, dynamic=True, zorder=5)
-        self.mark = self._text(0, 0, "", 11.5, ha="center", va="top", weight="bold", dynamic=True, zorder=5)
-        self.lookup = self._text(0, 0, "", 9.5, ha="center", va="top", color=GREY, dynamic=True, zorder=5)
+        self.query_line = Line2D([0, 1], [0, 1], lw=3.0, color=QUERY, linestyle="-.", zorder=1.6)
+        net.add_line(self.query_line)
+        self._animate(self.query_line)
+        card = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "black", "linewidth": 2.0}
+        self.envelope = self._text(
+            net, 0, 0, "", PX, ha="center", va="center", dynamic=True, zorder=6, bbox=dict(card), linespacing=LINE
+        )
+        self.query = self._text(
+            net,
+            0,
+            0,
+            "",
+            PX,
+            ha="center",
+            va="center",
+            dynamic=True,
+            zorder=6,
+            bbox=dict(card, edgecolor=QUERY),
+            linespacing=LINE,
+        )
+        hy = lay.header.center[1]
+        self.claimed = self._text(net, 10, hy, "", PX, ha="left", va="center", color=GREY, dynamic=True, zorder=5)
+        self.wire = self._text(net, 10, hy, "", PX, ha="left", va="center", weight="bold", dynamic=True, zorder=5)
+        self.hypothesis = self._text(net, lay.width - 10, hy, "", PX, ha="right", va="center", color=GREY, dynamic=True, zorder=5)
+        self.mark = self._text(net, 0, 0, "", BIG, ha="center", va="center", weight="bold", dynamic=True, zorder=5)
+        self.check_patch = self._box(net, Box(0, 0, 10, 10), face="white", edge=GREY, lw=1.2, pad=6, dynamic=True, z=4)
+        self.check_title = self._text(net, 0, 0, "", PX, weight="bold", va="top", dynamic=True, zorder=5)
+        self.check_rows = [self._text(net, 0, 0, "", PX, va="top", dynamic=True, zorder=5) for _ in range(5)]
         if self.panels:
-            self.event_title = self._text(855, 640, "", 11.5, weight="bold", dynamic=True, fixed=True)
-            self.event_rows = [self._text(855, 584 - 26 * i, "", 10, dynamic=True, fixed=True) for i in range(3)]
-            self.event_note = self._text(855, 422, "", 8.5, color=GREY, dynamic=True, fixed=True)
-            self.queue_rows = [self._text(855, 340 - 21 * i, "", 9.5, dynamic=True, fixed=True) for i in range(QUEUE_ROWS)]
-            self.clock = self._text(25, 133, "", 10, color=GREY, dynamic=True, fixed=True)
-            self.narration = self._text(25, 112, "", 12, va="top", dynamic=True, fixed=True, linespacing=1.35)
-            self.basis = self._text(25, 24, "", 10.5, va="center", dynamic=True, fixed=True, weight="bold")
+            e, q, n = self.events_box, self.queues_box, self.narration_box
+            self.event_title = self._text(self.ax, e.x + 14, e.top - 12, "", BIG, weight="bold", va="top", dynamic=True)
+            self.event_rows = [
+                self._text(self.ax, e.x + 14, e.top - 76 - 26 * i, "", PX, va="top", dynamic=True) for i in range(3)
+            ]
+            self.event_note = [
+                self._text(self.ax, e.x + 14, e.y + 12 + PX * LINE * (1 - i), "", PX, color=GREY, va="bottom", dynamic=True)
+                for i in range(2)
+            ]
+            rows = int((q.h - 48) // (PX * LINE + 2))
+            self.queue_rows = [
+                self._text(self.ax, q.x + 14, q.top - 44 - (PX * LINE + 2) * i, "", PX, va="top", dynamic=True)
+                for i in range(rows)
+            ]
+            self.clock = self._text(self.ax, n.x + 14, n.top - 12, "", PX, color=GREY, va="top", dynamic=True)
+            self.hypothesis_line = self._text(
+                self.ax, n.right - 14, n.top - 12, "", PX, color=GREY, va="top", ha="right", dynamic=True
+            )
+            self.narration = self._text(self.ax, n.x + 14, n.top - 36, "", BIG, va="top", dynamic=True, linespacing=LINE)
+            self.basis = self._text(self.ax, n.x + 14, n.y + 22, "", PX, va="center", dynamic=True, weight="bold")
 
     def fits(self, scenario: Scenario) -> bool:
-        """True if ``scenario`` has the same layout (hosts, clusters, servers, firewall or not) as this picture's."""
+        """True if ``scenario`` has the same layout (hosts, clusters, servers, firewall) as this picture's."""
         a, b = self.scenario, scenario
         return (
             a.hosts == b.hosts
-            and [(c.name, c.nodes, c.virtual_name, c.virtual_ip) for c in a.clusters]
-            == [(c.name, c.nodes, c.virtual_name, c.virtual_ip) for c in b.clusters]
+            and [(c.name, c.nodes, c.virtual_name, c.virtual_ips) for c in a.clusters]
+            == [(c.name, c.nodes, c.virtual_name, c.virtual_ips) for c in b.clusters]
             and [(v.name, v.site, v.host) for v in a.servers] == [(v.name, v.site, v.host) for v in b.servers]
-            and (a.firewall.allow_sources is None) == (b.firewall.allow_sources is None)
+            and a.firewall.allow_sources == b.firewall.allow_sources
         )
 
     def configure(self, scenario: Scenario) -> None:
-        """Show ``scenario``'s settings that are drawn in the fixed part (name service, firewall list).
+        """Show ``scenario``'s settings that are drawn in the fixed part (the name servers).
 
         Only for a scenario that :meth:`fits`.
         """
         names = scenario.names
-        detail = "HOSTS  DNS  " + ("WINS" if names.netbios else "(NetBIOS off)")
-        if names.ptr:
-            detail += "\nPTR " + ", ".join(f"{ip}={name}" for ip, name in names.ptr)
-        texts = [(self.names_label, "name service\n" + detail)]
-        if self.firewall_label is not None:
-            allowed = scenario.firewall.allow_sources or ()
-            texts.append((self.firewall_label, "firewall: TCP 102 only from\n" + (", ".join(allowed) if allowed else "nobody")))
-        for label, text in texts:
-            label.set_text(text)
+        ptr = len(names.ptr)
+        self.server_label["dns"].set_text(f"DNS server\n{ptr or 'no'} PTR record{'s' if ptr != 1 else ''}")
+        self.server_label["wins"].set_text("WINS server\n" + ("NetBIOS on" if names.netbios else "NetBIOS off"))
+        self.server_label["wins"].set_color("black" if names.netbios else GREY)
         self.scenario = scenario
 
     # --- per frame ----------------------------------------------------------------------------
@@ -218,8 +340,11 @@ class Picture:
     def show(self, p: Portrayal) -> None:
         """Set every moving artist to what portrayal ``p`` says (no drawing yet)."""
         self._show_cluster_state(dict(p.active))
-        end_point, label_at = self._show_connection(p)
-        self._show_outcome(p, end_point, label_at)
+        self._show_header(p)
+        self._show_route(p)
+        self._show_packets(p)
+        self._show_checklist(p)
+        self._show_mark(p)
         if self.panels:
             self._show_panels(p)
 
@@ -235,128 +360,188 @@ class Picture:
                 patch.set_linestyle("-" if on else "--")
                 patch.set_linewidth(2.8 if on else 1.4)
                 patch.set_edgecolor("black" if on else GREY)
-                addresses = ", ".join(self.scenario.host(node).addresses)
-                self.node_label[node].set_text(f"{node} ({'active' if on else 'passive'})\n{addresses}")
+                self.node_label[node].set_text(node_labels(self.scenario, node, c.virtual_ips)[0 if on else 1])
             b = lay.virtual[(c.name, now)]
             self.vip_patch[c.name].set_bounds(b.x, b.y, b.w, b.h)
             self.vip_label[c.name].set_position(b.center)
             node_box = lay.hosts[now]
-            self.vip_link[c.name].set_data([b.center[0], b.center[0]], [b.y, node_box.y + node_box.h])
+            self.vip_link[c.name].set_data([b.center[0], b.center[0]], [b.y, node_box.top])
 
-    def _show_connection(self, p: Portrayal) -> tuple[Point | None, Point | None]:
-        """The arrow and its labels; returns where the arrow ends and where its labels sit."""
-        lay = self.layout
-        # Labels sit at the middle of the route even before the arrow exists; an arrow that would
-        # cross another host's box bows over it.
-        label_at = None
-        bulge = 0.0
-        ends: tuple[str, str | None] | None = p.route
-        if p.arrow is not None:
-            ends = (p.arrow.from_host, p.arrow.to_host or p.arrow.toward or (p.route[1] if p.route else None))
-        if ends is not None and ends[1] is not None:
-            (x0, y0), (x1, y1) = _edge_points(lay.hosts[ends[0]], lay.hosts[ends[1]])
-            bulge = self._bulge(((x0, y0), (x1, y1)), (ends[0], ends[1]))
-            label_at = ((x0 + x1) / 2, (y0 + y1) / 2 + bulge)
-        end_point = None
-        if p.arrow is not None:
-            a = p.arrow
-            start_box = lay.hosts[a.from_host]
-            target = lay.hosts.get(a.to_host or a.toward or "") or (lay.hosts[p.route[1]] if p.route else start_box)
-            start, end = _edge_points(start_box, target)
-            arc = bulge
-            if a.stops_at_firewall and lay.firewall is not None:
-                wall = lay.firewall
-                end = (wall.x if end[0] > start[0] else wall.x + wall.w, start[1])
-                arc = 0.0
-            elif a.to_host is None:
-                end = (start[0] + 0.6 * (end[0] - start[0]), start[1] + 0.6 * (end[1] - start[1]))
-            length = max(1.0, ((end[0] - start[0]) ** 2 + (end[1] - start[1]) ** 2) ** 0.5)
-            sign = -1 if end[0] > start[0] else 1  # arc3's positive rad bows to the right of the direction of travel
-            self.arrow.set_connectionstyle(f"arc3,rad={sign * 2 * arc / length:.3f}")
-            self.arrow.set_positions(start, end)
-            self.arrow.set_color(a.status.color)
-            self.arrow.set_linestyle(a.status.linestyle)
-            self.arrow.set_visible(True)
-            self.path.set_text(a.label)
-            end_point = end
-        else:
-            self.arrow.set_visible(False)
-            self.path.set_text("")
-        if label_at is not None:
-            mx, my = label_at
-            self.claimed.set_position((mx, my + 44 * self.k))
-            self.wire.set_position((mx, my + 16 * self.k))
-            self.path.set_position((mx, my - bulge - 10 * self.k))  # under the chord, clear of a bowed arrow
+    def _show_header(self, p: Portrayal) -> None:
         self.claimed.set_text(p.claimed or "")
         if p.wire:
             self.wire.set_text(f"{p.wire}  ≠ claimed" if p.wire_differs else f"{p.wire}  = claimed")
-            self.wire.set_color(OKABE_ITO["vermillion"] if p.wire_differs else "black")
+            self.wire.set_color(TEXT["vermillion"] if p.wire_differs else "black")
         else:
             self.wire.set_text("")
-        return end_point, label_at
+        x = 10 + (text_width(p.claimed, PX) + 28 if p.claimed else 0)
+        self.wire.set_x(x)
+        self.hypothesis.set_text(p.hypothesis_short)
 
-    def _show_outcome(self, p: Portrayal, end_point: Point | None, label_at: Point | None) -> None:
+    def _route(self, p: Portrayal) -> list[str] | None:
+        a = p.arrow
+        if a is None:
+            return None
         lay = self.layout
-        self.lookup.set_text(p.lookup or "")
-        if p.mark is not None:
-            if p.mark.at_host is not None:
-                b = lay.hosts[p.mark.at_host]
-                x, y = b.center[0], b.y - 8
-            else:  # at the end of the arrow (the firewall), under the route's labels
-                x, y = end_point or label_at or (0.0, 0.0)
-                y -= 36 * self.k
-            self.mark.set_text(p.mark.text)
-            self.mark.set_color(p.mark.status.color)
-            self._place(self.mark, x, y)
-            self._place(self.lookup, x, y - 22 * self.k)
+        if a.stops_at_firewall and lay.firewall_node is not None:
+            return lay.route(a.from_host, lay.firewall_node)
+        if a.to_host is None:
+            toward = a.toward or (p.route[1] if p.route else None)
+            path = lay.route(a.from_host, toward) if toward else lay.route(a.from_host, a.from_host)
+            routers = [k for k, n in enumerate(path) if n.startswith("router:")]
+            return path[: routers[0] + 1] if routers else path[: max(2, len(path) // 2)]
+        return lay.route(a.from_host, a.to_host)
+
+    def _show_route(self, p: Portrayal) -> None:
+        path = self._route(p)
+        if path is None or len(path) < 2:
+            self.arrow.set_visible(False)
+            self._path: list[str] = []
+            return
+        assert p.arrow is not None
+        env = p.envelope
+        if env is not None and env.hop is not None:  # the part travelled so far
+            routers = self.layout.routers
+            ends = [k for k, n in enumerate(path) if (n.startswith("port:") if env.hop == 0 else n in routers)]
+            if ends:
+                path = path[: ends[0] + 1]
+        xs, ys = self._clipped(self.layout.polyline(path))
+        self.arrow.set_data(xs, ys)
+        self.arrow.set_color(p.arrow.status.color)
+        self.arrow.set_linestyle(p.arrow.status.linestyle)
+        self.arrow.set_visible(True)
+        self._path = path
+
+    def _clipped(self, points: list[Point]) -> tuple[list[float], list[float]]:
+        """The polyline through ``points``, broken (NaN) where it passes under a router's or a server's box."""
+        boxes = [*self.layout.routers.values(), *self.layout.servers.values()]
+        xs: list[float] = []
+        ys: list[float] = []
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
+            pieces = [(0.0, 1.0)]
+            for b in boxes:
+                cut = inside(b, (x0, y0), (x1, y1))
+                if cut is not None:
+                    pieces = [q for a, c in pieces for q in ((a, min(c, cut[0])), (max(a, cut[1]), c)) if q[1] - q[0] > 1e-6]
+            for a, c in pieces:
+                xs += [x0 + (x1 - x0) * a, x0 + (x1 - x0) * c, float("nan")]
+                ys += [y0 + (y1 - y0) * a, y0 + (y1 - y0) * c, float("nan")]
+        return xs[:-1], ys[:-1]
+
+    def _strip_point(self, host: str, width: float) -> Point:
+        """Where a card of ``width`` pixels stands in ``host``'s site, under the bus below the host."""
+        lay = self.layout
+        site = lay.site(lay.site_of[host])
+        x = lay.hosts[host].center[0]
+        half = width / 2 + 10
+        x = min(max(x, site.box.x + half), site.box.right - half)
+        return (x, site.bus[2] - 10 - ENVELOPE_H / 2)  # below the bus, clear of a query's line under it
+
+    def _router_slot(self, path: list[str]) -> Point | None:
+        lay = self.layout
+        for n in path:
+            if n in lay.envelope_slots:
+                return lay.envelope_slots[n]
+        return None
+
+    def _show_packets(self, p: Portrayal) -> None:
+        lay = self.layout
+        env = p.envelope
+        if env is not None and p.arrow is not None:
+            width = text_width(env.text, PX) + 16
+            path = self._path or lay.route(p.arrow.from_host, p.arrow.toward or p.arrow.from_host)
+            if env.hop == 1:
+                at = self._router_slot(path) or self._strip_point(p.arrow.from_host, width)
+            elif env.hop == 0 or p.arrow.to_host is None:
+                at = self._strip_point(p.arrow.from_host, width)
+            else:
+                at = self._strip_point(p.arrow.to_host, width)
+            self.envelope.set_text(env.text)
+            self.envelope.set_position(at)
+            self.envelope.get_bbox_patch().set_edgecolor(env.status.color)  # type: ignore[union-attr]
+            self.envelope.set_visible(True)
         else:
-            self.mark.set_text("")
-            if p.lookup and p.arrow is not None and p.arrow.to_host:
-                b = lay.hosts[p.arrow.to_host]
-                self._place(self.lookup, b.center[0], b.y - 8)
+            self.envelope.set_visible(False)
+        q = p.query
+        if q is not None:
+            target = q.target if q.target in ("dns", "wins") else f"host:{q.target}"
+            path = lay.route(q.origin, target)
+            shifted = [(x + 7, y - 7) for x, y in lay.polyline(path)]
+            xs, ys = self._clipped(shifted)
+            self.query_line.set_data(xs, ys)
+            self.query_line.set_visible(True)
+            width = text_width(q.text, PX) + 16
+            slot = self._router_slot(path)
+            where = slot or self._strip_point(q.target if q.target not in ("dns", "wins") else q.origin, width)
+            self.query.set_text(q.text)
+            self.query.set_position(where)
+            self.query.set_visible(True)
+        else:
+            self.query_line.set_visible(False)
+            self.query.set_visible(False)
+
+    def _show_checklist(self, p: Portrayal) -> None:
+        c = p.checklist
+        parts = [self.check_patch, self.check_title, *self.check_rows]
+        if c is None:
+            for a in parts:
+                a.set_visible(False)
+            return
+        lay = self.layout
+        slot = lay.site(lay.site_of[c.host]).check
+        self.check_patch.set_bounds(slot.x, slot.y, slot.w, slot.h)
+        inner = slot.w - 24
+        self.check_title.set_text(fit(c.title, PX, inner, bold=True))
+        self.check_title.set_position((slot.x + 12, slot.top - 8))
+        colours = {"found": TEXT["bluish green"], "not found": TEXT["vermillion"], "answer": TEXT["blue"]}
+        for i, row in enumerate(c.rows[: len(self.check_rows)]):
+            t = self.check_rows[i]
+            t.set_text(fit(f"{row.symbol} {row.text}", PX, inner))
+            t.set_color(colours.get(row.state, GREY))
+            t.set_position((slot.x + 12, slot.top - 8 - (i + 1) * PX * LINE))
+        for a in parts:
+            a.set_visible(True)
+
+    def _show_mark(self, p: Portrayal) -> None:
+        m = p.mark
+        if m is None or m.at_host is None:
+            self.mark.set_visible(False)
+            return
+        self.mark.set_text(m.text)
+        self.mark.set_color(m.status.text)
+        self.mark.set_position(self._strip_point(m.at_host, text_width(m.text, BIG, bold=True)))
+        self.mark.set_visible(True)
 
     def _show_panels(self, p: Portrayal) -> None:
-        self.event_title.set_text(f"Event Viewer on {p.event_server}" if p.event_server else "Event Viewer")
+        inner = PANEL_W - 28
+        self.event_title.set_text(
+            fit(f"Event Viewer on {p.event_server}" if p.event_server else "Event Viewer", BIG, inner, bold=True)
+        )
         rows = p.event_lines or ("(no Event 9301 here yet)",)
         for i, row in enumerate(self.event_rows):
-            row.set_text(rows[i] if i < len(rows) else "")
-        self.event_note.set_text(p.event_note)
-        lines = p.queue_lines if len(p.queue_lines) <= QUEUE_ROWS else (*p.queue_lines[: QUEUE_ROWS - 1], "...")
+            row.set_text(fit(rows[i], PX, inner) if i < len(rows) else "")
+        note = wrap(p.event_note, PX, inner, lines=2)
+        for i, t in enumerate(self.event_note):
+            t.set_text(note[i] if i < len(note) else "")
+        lines = list(p.queue_lines)
+        if p.connector is not None:  # the connector in view first, so it is never the one cut off
+            first = p.connector.replace("->", " -> ") + ":"
+            k = next((i for i, line in enumerate(lines) if line.startswith(first)), 0)
+            end = next((j for j in range(k + 1, len(lines)) if not lines[j].startswith(" ")), len(lines))
+            lines = lines[k:end] + lines[:k] + lines[end:]
+        if len(lines) > len(self.queue_rows):
+            lines = [*lines[: len(self.queue_rows) - 1], f"… and {len(lines) - len(self.queue_rows) + 1} more lines"]
         for i, row in enumerate(self.queue_rows):
-            row.set_text(lines[i] if i < len(lines) else "")
-        where = f"    frame {p.frame + 1} of {p.frames}" if p.frame is not None else ""
-        self.clock.set_text(f"{p.clock}    step {p.index + 1} of {p.total}{where}")
-        self.narration.set_text("\n".join(p.narration))
-        self.basis.set_text(f"basis: {p.basis_text}")
-        self.basis.set_color(OKABE_ITO["blue"] if p.documented else OKABE_ITO["reddish purple"])
-
-    def _place(self, text: Text, x: float, y: float) -> None:
-        """Put a label under a box, centred but shifted to stay inside the network area."""
-        left = self.layout.sites[0].box.x
-        right = self.layout.sites[-1].box.x + self.layout.sites[-1].box.w
-        text.set_position((x, y))
-        text.set_horizontalalignment("center")
-        if text.get_text():
-            with rc_context(RC):
-                extent = text.get_window_extent(self.canvas.get_renderer())
-            half = extent.width / 2 * (self.ax.get_xlim()[1] / self.fig.bbox.width)
-            x = min(max(x, left + half), right - half) if right - left > 2 * half else (left + right) / 2
-            text.set_position((x, y))
-
-    def _bulge(self, route: tuple[Point, Point], ends: tuple[str, str]) -> float:
-        """How far the connection must bow upwards to clear every box between its two ends (0: none)."""
-        (x0, y0), (x1, y1) = route
-        lay = self.layout
-        boxes = [b for name, b in lay.hosts.items() if name not in ends]
-        boxes += [lay.virtual[(c, node)] for c, node in self._active.items()]
-        boxes.append(lay.names)
-        top = None
-        for k in range(1, 40):  # sample the straight line; boxes are large, so 40 points find every crossing
-            x, y = x0 + (x1 - x0) * k / 40, y0 + (y1 - y0) * k / 40
-            for b in boxes:
-                if b.x - 4 <= x <= b.x + b.w + 4 and b.y - 4 <= y <= b.y + b.h + 4:
-                    top = max(top or b.y + b.h, b.y + b.h)
-        return 0.0 if top is None else top - max(y0, y1) + 24.0 * self.k
+            row.set_text(fit(lines[i].strip() if lines[i].startswith(" ") else lines[i], PX, inner) if i < len(lines) else "")
+            row.set_x(self.queues_box.x + (34 if i < len(lines) and lines[i].startswith(" ") else 14))
+        where = f" · frame {p.frame + 1} of {p.frames}" if p.frame is not None else ""
+        self.clock.set_text(f"{p.clock} · step {p.index + 1} of {p.total}{where}")
+        self.hypothesis_line.set_text(p.hypothesis_text)
+        n = self.narration_box
+        self.narration.set_text("\n".join(wrap(p.narration_text, BIG, n.w - 28, lines=3)))
+        self.basis.set_text(fit(f"basis: {p.basis_text}", PX, n.w - 3 * 140 - 60, bold=True))
+        colour = TEXT["blue"] if p.documented else TEXT["reddish purple"]
+        self.basis.set_color(colour)
 
     def render(self) -> None:
         """Draw the current frame onto the canvas.
@@ -399,9 +584,8 @@ class Picture:
         height = self.canvas.get_width_height()[1]
         for x0, y0, x1, y1 in dict.fromkeys(dirty):  # restoring overlapping regions twice is harmless
             self.canvas.restore_region(self._background, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0))
-        for a in self.dynamic:
-            if a in redraw:
-                a.draw(renderer)
+        for a in sorted((a for a in self.dynamic if a in redraw), key=lambda a: a.get_zorder()):
+            a.draw(renderer)
         self._drawn = now
 
     def _full_render(self) -> None:
@@ -434,31 +618,22 @@ class Picture:
 
     def texts(self) -> list[str]:
         """Every visible, non-empty text in the figure: what tests read."""
-        return [t.get_text() for t in self.ax.texts if t.get_visible() and t.get_text()]
-
-
-def _named(s: Scenario, host: str) -> str:
-    """A host's (or virtual server's) name, with the Exchange server's when the two differ."""
-    server = next((v.name for v in s.servers if v.host == host), host)
-    return host if server == host else f"{server} ({host})"
-
-
-def _edge_points(a: Box, b: Box) -> tuple[Point, Point]:
-    (ax_, ay), (bx, by) = a.center, b.center
-    if abs(bx - ax_) >= (a.w + b.w) / 2:
-        sign = 1 if bx > ax_ else -1
-        return (ax_ + sign * a.w / 2, ay), (bx - sign * b.w / 2, by)
-    sign = 1 if by > ay else -1
-    return (ax_, ay + sign * a.h / 2), (bx, by - sign * b.h / 2)
+        return [t.get_text() for ax in (self.ax, self.net) for t in ax.texts if t.get_visible() and t.get_text()]
 
 
 def _signature(a: Artist) -> tuple[object, ...]:
     """What a moving artist looks like now: if this and its extent are unchanged, it needs no repaint."""
     if isinstance(a, Text):
-        return ("text", a.get_text(), a.get_position(), a.get_color(), a.get_horizontalalignment(), a.get_fontweight())
-    if isinstance(a, FancyArrowPatch):
-        path = a.get_path()
-        return ("arrow", np.asarray(path.vertices).tobytes(), a.get_edgecolor(), a.get_linestyle())
+        patch = a.get_bbox_patch()
+        return (
+            "text",
+            a.get_text(),
+            a.get_position(),
+            a.get_color(),
+            a.get_horizontalalignment(),
+            a.get_fontweight(),
+            patch.get_edgecolor() if patch is not None else None,
+        )
     if isinstance(a, FancyBboxPatch):
         return (
             "box",
@@ -472,7 +647,7 @@ def _signature(a: Artist) -> tuple[object, ...]:
             a.get_linestyle(),
         )
     if isinstance(a, Line2D):
-        return ("line", tuple(a.get_xdata()), tuple(a.get_ydata()))  # type: ignore[arg-type]
+        return ("line", tuple(a.get_xdata()), tuple(a.get_ydata()), a.get_color(), a.get_linestyle())  # type: ignore[arg-type]
     raise TypeError(f"no signature for {type(a).__name__}")
 
 
@@ -482,10 +657,14 @@ def _extent(a: Artist, renderer: Any) -> Rect:
     pad = 4
     if isinstance(a, Text) and a.get_bbox_patch() is not None:
         pad = 8
-    elif isinstance(a, (FancyArrowPatch, FancyBboxPatch, Line2D)):
+    elif isinstance(a, (FancyBboxPatch, Line2D)):
         pad = 6
     return (int(box.x0) - pad, int(box.y0) - pad, int(box.x1) + pad + 1, int(box.y1) + pad + 1)
 
 
 def _overlap(a: Rect, b: Rect) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+__all__ += ["LINK", "QUERY"]
+_ = np  # numpy backs the canvas buffers the tests compare

@@ -41,6 +41,9 @@ class Frame:
     """Replaces the step's narration on a frame that stands for a collapsed stretch."""
     repeats: int = 0
     """How many repeated attempts this frame stands for (0 for an ordinary frame)."""
+    hop: int | None = None
+    """On a frame before a connect step: where the packet is on its way (0: leaving the sender's
+    site, 1: at the router between the sites); None on every other frame."""
 
 
 def _segments(steps: tuple[Step, ...]) -> list[tuple[int, int]]:
@@ -128,9 +131,26 @@ def storyboard(trace: Trace) -> tuple[Frame, ...]:
                 continue
             mine.add(sig)
         flush()
-        frames.extend(Frame(i) for i in range(a, b))
+        for i in range(a, b):
+            frames.extend(Frame(i, hop=k) for k in _hops(trace, steps[i]))
+            frames.append(Frame(i))
     flush()
     return tuple(frames)
+
+
+def _hops(trace: Trace, step: Step) -> range:
+    """The hop frames before a step that puts a packet on the wire: the SYN leaving the sender's
+    site, then at the router between two sites (not when the packet stops there: a firewall drop,
+    or nobody at the address)."""
+    cx = step.connection
+    if cx is None or cx.wire is None or cx.destination is None or step.kind not in ("connect", "firewall"):
+        return range(0)
+    if step.kind == "firewall" and cx.failure != "firewall":
+        return range(0)  # let through: the connect step that follows shows the packet
+    s = trace.scenario
+    across = s.server(cx.sender).site != s.server(cx.remote).site
+    stops = cx.failure == "firewall" or (cx.phase == "failed" and cx.to_host is None)
+    return range(2 if across and not stops else 1)
 
 
 def _outcome_word(steps: tuple[Step, ...]) -> str:
@@ -146,9 +166,9 @@ def key_frame(frames: tuple[Frame, ...], trace: Trace) -> int:
     """The frame that tells the story best: the first refusal or failure, else the first delivery."""
     for k, f in enumerate(frames):
         st = trace.steps[f.step]
-        if st.kind == "refuse" or (st.connection is not None and st.connection.phase == "failed"):
+        if f.hop is None and (st.kind == "refuse" or (st.connection is not None and st.connection.phase == "failed")):
             return k
     for k, f in enumerate(frames):
-        if trace.steps[f.step].kind == "deliver":
+        if f.hop is None and trace.steps[f.step].kind == "deliver":
             return k
     return 0

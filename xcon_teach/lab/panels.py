@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..draw.portrayal import OKABE_ITO, STATUS, Portrayal
+from ..draw.portrayal import STATUS, TEXT, Portrayal
 from ..sim import Trace, clock
 
 __all__ = ["box", "events_html", "message_status_at", "narration_html", "queues_html", "readout_html"]
@@ -22,7 +22,7 @@ def box(title: str, body: str) -> str:
 
 
 def narration_html(p: Portrayal) -> str:
-    colour = OKABE_ITO["blue"] if p.documented else OKABE_ITO["reddish purple"]
+    colour = TEXT["blue"] if p.documented else TEXT["reddish purple"]
     where = f" &middot; frame {p.frame + 1} of {p.frames}" if p.frame is not None else ""
     badge = f'<span style="border:1.5px solid {colour};color:{colour};border-radius:4px;padding:0 4px;font-weight:bold">basis: {escape(p.basis_text)}</span>'
     return (
@@ -39,13 +39,18 @@ def readout_html(p: Portrayal) -> str:
     if p.wire:
         wire = escape(p.wire.removeprefix("on the wire: "))
         if p.wire_differs:
-            rows.append(("on the wire", f'<b style="color:{OKABE_ITO["vermillion"]}">{wire} &ne; claimed</b>'))
+            rows.append(("on the wire", f'<b style="color:{TEXT["vermillion"]}">{wire} &ne; claimed</b>'))
         else:
             rows.append(("on the wire", f"<b>{wire} = claimed</b>"))
     if p.mark:
-        rows.append(("outcome", f'<b style="color:{p.mark.status.color}">{escape(p.mark.text)}</b>'))
-    if p.lookup:
-        rows.append(("lookup", escape(p.lookup)))
+        rows.append(("outcome", f'<b style="color:{p.mark.status.text}">{escape(p.mark.text)}</b>'))
+    elif p.envelope and p.envelope.hop is None:
+        first = p.envelope.text.split("\n")[0]
+        rows.append(("packet", f'<b style="color:{p.envelope.status.text}">{escape(first)}</b>'))
+    if p.checklist:
+        last = next((r for r in reversed(p.checklist.rows) if r.state not in ("pending", "skipped")), None)
+        if last is not None:
+            rows.append(("lookup", escape(f"{p.checklist.receiver}: {last.symbol} {last.text}")))
     if not rows:
         return box("Claimed vs on the wire", '<span style="color:#555">no connection at this step</span>')
     table = "".join(f'<tr><td style="color:#555;padding-right:8px">{k}</td><td>{v}</td></tr>' for k, v in rows)

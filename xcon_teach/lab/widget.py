@@ -21,9 +21,9 @@ from html import escape
 from typing import Any
 
 import ipywidgets as w
-from IPython.display import HTML, display
+from IPython.display import HTML, Javascript, display
 
-from ..draw import TraceView, portray, storyboard
+from ..draw import TraceView, key_frame, portray, storyboard
 from ..draw.picture import Picture
 from ..errors import ScenarioError, XconError
 from ..scenario import Scenario, library, load_scenario
@@ -34,6 +34,39 @@ from .controls import CONTROLS, Control, Memory, Target, targets_of
 __all__ = ["Lab", "Layout", "classroom_layout"]
 
 SPEEDS_MS = (200, 4000, 1500)  # Play interval: fastest, slowest, default
+
+A11Y_JS = """
+(function () {
+  if (window.__xconA11y) { window.__xconA11y(); return; }
+  const icons = {"fa-play": "Play", "fa-pause": "Pause", "fa-stop": "Stop", "fa-retweet": "Repeat", "fa-repeat": "Repeat"};
+  function fix() {
+    document.querySelectorAll(".xcon-lab").forEach(function (lab) {
+      lab.querySelectorAll(".widget-play button").forEach(function (b) {
+        const i = b.querySelector("i");
+        const name = i ? Array.from(i.classList).map(function (c) { return icons[c]; }).find(Boolean) : null;
+        if (b.getAttribute("aria-label") !== (name || "Playback")) b.setAttribute("aria-label", name || "Playback");
+      });
+      lab.querySelectorAll(".widget-slider").forEach(function (s) {
+        const label = (s.querySelector(".widget-label") || {}).textContent || "slider";
+        s.querySelectorAll("[role=slider]").forEach(function (h) { if (!h.getAttribute("aria-label")) h.setAttribute("aria-label", label.trim()); });
+      });
+      lab.querySelectorAll("button").forEach(function (b) {
+        if (!b.getAttribute("aria-label") && !b.textContent.trim() && b.title) b.setAttribute("aria-label", b.title);
+      });
+      const status = lab.querySelector("[role=status]");
+      lab.querySelectorAll("img.xcon-picture").forEach(function (img) {
+        const text = "The network at this step: " + (status ? status.textContent.trim() : "");
+        if (img.alt !== text) img.alt = text;
+      });
+    });
+  }
+  window.__xconA11y = fix;
+  new MutationObserver(fix).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["src", "class"]});
+  fix();
+})();
+"""
+"""Names for the parts ipywidgets leaves unnamed (Play's buttons, the slider handles, the picture), kept
+up to date as the lab redraws: a screen reader then reads the narration as the picture's text."""
 
 Layout = Callable[["Lab"], list[Any]]
 """Arranges a lab's parts (``header``, ``title``, ``status``, ``settings``, ``image``, ``narration``,
@@ -95,6 +128,7 @@ class Lab:
         self.before: Trace | None = None
         self.picture: Picture | None = None
         self._frame_steps: list[int] = []
+        self._hops: list[int | None] = []
         self._extras: w.Accordion | None = None
         self._captions: list[str | None] = []
         self._links: list[Any] = []
@@ -111,7 +145,8 @@ class Lab:
 
     @property
     def frame_steps(self) -> list[int]:
-        """The trace step shown at each slider position."""
+        """The trace step shown at each frame: ``frame_steps[k]`` for slider position ``k + 1``
+        (frames are numbered from 1, as the picture says "frame 5 of N")."""
         return self._frame_steps
 
     @property
@@ -133,7 +168,9 @@ class Lab:
         self.scenario = scenario
         self.picture = Picture(scenario, panels=False)
         self.status = w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="840px", min_width="420px"))
+        natural = f"{round(self.picture.size[0])}px"
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width=natural, min_width="420px"))
+        self.image.add_class("xcon-picture")
         self.narration = w.HTML()
         self.readout = w.HTML()
         self.events = w.HTML()
@@ -198,6 +235,12 @@ class Lab:
         self._fields.append((control, target))
         widget.observe(self._guard(key, lambda change: self._edit(control, target, change["new"])), names="value")
         label = control.label(target)
+        if label and isinstance(widget, (w.Text, w.Dropdown)):
+            # The widget's own description is a <label> tied to its input, which screen readers announce.
+            widget.description = label
+            widget.style.description_width = "140px"
+            widget.layout.width = f"calc(140px + {widget.layout.width or '160px'})"
+            return w.HBox([widget, error])
         parts = [w.HTML(f"<span style='min-width:140px;display:inline-block'>{escape(label)}</span>")] if label else []
         return w.HBox([*parts, widget, error])
 
@@ -221,7 +264,9 @@ class Lab:
 
     def _target_box(self, parts: str, target: Target, fields: list[w.Widget]) -> w.Widget:
         if parts == "connectors":
-            return w.VBox(fields, layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
+            box = w.VBox(fields, layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
+            box.add_class("xcon-connector")  # presenter mode lays a connector's fields out in one row
+            return box
         if parts == "clusters":
             cluster = target.key
             fail = w.Button(description="Fail over", icon="exchange", tooltip=f"Move {cluster}'s group to the other node")
@@ -232,9 +277,9 @@ class Lab:
 
     def _playback(self) -> w.Widget:
         frame = w.IntSlider(
-            value=0, min=0, max=0, description="Frame", continuous_update=True, layout=w.Layout(width="45%", min_width="260px")
+            value=1, min=1, max=1, description="Frame", continuous_update=True, layout=w.Layout(width="45%", min_width="260px")
         )
-        play = w.Play(value=0, min=0, max=0, interval=SPEEDS_MS[2], description="Play")
+        play = w.Play(value=1, min=1, max=1, interval=SPEEDS_MS[2], description="Play")
         speed = w.IntSlider(
             value=SPEEDS_MS[2],
             min=SPEEDS_MS[0],
@@ -243,6 +288,8 @@ class Lab:
             description="ms/frame",
             layout=w.Layout(width="260px"),
         )
+        frame.add_class("xcon-frame")
+        speed.add_class("xcon-speed")
         every = w.Checkbox(
             value=False, description="every step", indent=False, tooltip="Slide over every step, not just the key frames"
         )
@@ -266,7 +313,7 @@ class Lab:
         buttons["step_forward"].on_click(self._guard("step_forward", lambda _: self._move(+1)))
         buttons["prev_event"].on_click(self._guard("prev_event", lambda _: self._jump_event(-1)))
         buttons["next_event"].on_click(self._guard("next_event", lambda _: self._jump_event(+1)))
-        return w.HBox(
+        row = w.HBox(
             [
                 buttons["prev_event"],
                 buttons["step_back"],
@@ -279,6 +326,8 @@ class Lab:
             ],
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
+        row.add_class("xcon-playback")
+        return row
 
     def _predict_panel(self) -> w.Widget:
         f = logic.focus(self.scenario)
@@ -336,29 +385,31 @@ class Lab:
 
     def _set_frames(self, *, keep_step: bool, at_step: int | None = None) -> None:
         """Point the slider at key frames (or every step) and show the frame at (or before) a step."""
-        old_step = self._frame_steps[self.controls["frame"].value] if keep_step and self._frame_steps else 0
+        old_step = self._frame_steps[self.controls["frame"].value - 1] if keep_step and self._frame_steps else 0
         if at_step is not None:
             old_step = at_step
         if self.controls["every_step"].value:
             self._frame_steps = list(range(len(self.trace.steps)))
             self._captions = [None] * len(self._frame_steps)
+            self._hops = [None] * len(self._frame_steps)
         else:
             self._frame_steps = [f.step for f in self._storyboard]
             self._captions = [f.caption for f in self._storyboard]
+            self._hops = [f.hop for f in self._storyboard]
         self._interesting = logic.interesting_frames(self.trace, self._frame_steps)
-        position = max((k for k, i in enumerate(self._frame_steps) if i <= old_step), default=0)
+        position = max((k for k, i in enumerate(self._frame_steps) if i <= old_step), default=0) + 1
         frame, play = self.controls["frame"], self.controls["play"]
         self._generation += 1  # the frames changed: frame k may be another step now
         # Held, so the slider and Play announce only their final values (one redraw, not one per trait).
         with frame.hold_trait_notifications(), play.hold_trait_notifications():
-            frame.max = play.max = len(self._frame_steps) - 1
+            frame.max = play.max = len(self._frame_steps)
             frame.value = play.value = position
         self._show(position)  # drawn already if the slider moved; drawn here if it stayed
 
-    def _show(self, k: int) -> None:
-        """Draw frame ``k``: the picture (artists updated, blitted) and the panels; once per frame."""
+    def _show(self, number: int) -> None:
+        """Draw frame ``number`` (from 1): the picture (artists updated, blitted) and the panels; once per frame."""
         assert self.picture is not None
-        k = max(0, min(k, len(self._frame_steps) - 1))
+        k = max(0, min(number - 1, len(self._frame_steps) - 1))
         if self._drawn == (self._generation, k):
             return
         self._drawn = (self._generation, k)
@@ -369,6 +420,7 @@ class Lab:
             caption=self._captions[k],
             frame=None if every else k,
             frames=0 if every else len(self._frame_steps),
+            hop=self._hops[k],
         )
         self._portrayal = p
         self.image.value = self.picture.frame_png(p)
@@ -401,7 +453,7 @@ class Lab:
     def _jump_event(self, direction: int) -> None:
         frame = self.controls["frame"]
         here = frame.value
-        candidates = [k for k in self._interesting if (k > here if direction > 0 else k < here)]
+        candidates = [k + 1 for k in self._interesting if (k + 1 > here if direction > 0 else k + 1 < here)]
         if candidates:
             self._goto(candidates[0] if direction > 0 else candidates[-1])
 
@@ -422,8 +474,8 @@ class Lab:
         try:
             scenario = control.write(self.scenario, target, value, self._memory)
         except ScenarioError as exc:
-            self._field_errors[key].value = f"<span style='color:{'#D55E00'}' role='alert'>✖ {escape(exc.short)}</span>"
-            self.status.value = f"<span style='color:#D55E00'>Not applied: {escape(exc.path)}: {escape(exc.short)}. The lab kept its last good settings.</span>"
+            self._field_errors[key].value = f"<span style='color:{'#B34700'}' role='alert'>✖ {escape(exc.short)}</span>"
+            self.status.value = f"<span style='color:#B34700'>Not applied: {escape(exc.path)}: {escape(exc.short)}. The lab kept its last good settings.</span>"
             return
         self._field_errors[key].value = ""
         self.status.value = ""
@@ -463,7 +515,7 @@ class Lab:
             self.prediction.value = "<div role='status'><i>Choose an address or an answer first, then check.</i></div>"
             return
         result = logic.grade(self.trace, f, address, found)
-        colour, symbol = ("#009E73", "✔") if result.right else ("#D55E00", "✖")
+        colour, symbol = ("#007A5A", "✔") if result.right else ("#B34700", "✖")
         self.prediction.value = f"<div style='color:{colour}' role='status'><b>{symbol} {'Right' if result.right else 'Not quite'}</b>: {escape(result.text)}</div>"
 
     def _keep(self) -> None:
@@ -487,7 +539,7 @@ class Lab:
             return
         if not self.controls["every_step"].value:
             self.controls["every_step"].value = True
-        self._goto(min(diff.index, len(self._frame_steps) - 1))
+        self._goto(min(diff.index, len(self._frame_steps) - 1) + 1)
 
     # --- errors -------------------------------------------------------------------------------------
 
@@ -499,10 +551,10 @@ class Lab:
             try:
                 fn(*args)
             except XconError as exc:
-                self.status.value = f"<span style='color:#D55E00' role='alert'>✖ {escape(str(exc))}</span>"
+                self.status.value = f"<span style='color:#B34700' role='alert'>✖ {escape(str(exc))}</span>"
             except Exception as exc:
                 self.status.value = (
-                    f"<span style='color:#D55E00' role='alert'>✖ Something went wrong in {escape(key)}: "
+                    f"<span style='color:#B34700' role='alert'>✖ Something went wrong in {escape(key)}: "
                     f"{escape(type(exc).__name__)}: {escape(str(exc))}. The lab kept its last good state.</span>"
                 )
 
@@ -510,8 +562,20 @@ class Lab:
 
     # --- display ------------------------------------------------------------------------------------
 
+    def _snapshot_png(self) -> bytes:
+        """The frame that tells the story best (the first refusal, else a delivery), drawn for the static view."""
+        assert self.picture is not None
+        frames = self._storyboard
+        k = key_frame(frames, self.trace)
+        f = frames[k]
+        self._snapshot = portray(self._view, f.step, caption=f.caption, frame=k, frames=len(frames), hop=f.hop)
+        png = self.picture.frame_png(self._snapshot)
+        self.picture.frame_png(self._portrayal)  # the live picture goes back to the frame in view
+        return png
+
     def _ipython_display_(self) -> None:
         display(self.widget)
+        display(Javascript(A11Y_JS))
         display(HTML(self.static_html()))
 
     def static_html(self) -> str:
@@ -519,14 +583,14 @@ class Lab:
 
         In a live notebook the CSS hides it once the widget above it has rendered.
         """
-        png = base64.b64encode(self.image.value).decode("ascii")
+        png = base64.b64encode(self._snapshot_png()).decode("ascii")
         style = (
             "<style>.jp-OutputArea-child:has(.widget-vbox) ~ .jp-OutputArea-child .xcon-static,"
             ".output_area:has(.widget-vbox) ~ .output_area .xcon-static{display:none}</style>"
         )
-        p = self._portrayal
-        caption = escape(f"{p.clock}: {p.narration_text} (basis: {p.basis_text})")
+        p = self._snapshot
+        caption = escape(p.alt_text, quote=True)
         return (
-            f"{style}<div class='xcon-static'><img alt='{caption}' src='data:image/png;base64,{png}' style='max-width:840px;width:100%'/>"
+            f"{style}<div class='xcon-static'><img alt='{caption}' src='data:image/png;base64,{png}' style='max-width:{round(self.picture.size[0]) if self.picture else 880}px;width:100%'/>"
             f"<div style='font-size:12px;color:#555'>Static snapshot (run the notebook for the live lab): {caption}</div></div>"
         )

@@ -53,7 +53,7 @@ def frame_of(trace: Trace, connector: str, *, at: float = 0.0, kind: str | None 
     Returns
     -------
     int
-        The index of the storyboard frame showing that step, or of the frame that stands for the
+        The number (from 1) of the storyboard frame showing that step, or of the frame that stands for the
         stretch of repeated attempts it belongs to.
 
     Raises
@@ -67,7 +67,7 @@ def frame_of(trace: Trace, connector: str, *, at: float = 0.0, kind: str | None 
     >>> from xcon_teach.draw import storyboard
     >>> trace = simulate(load_scenario("workaround").with_hypothesis("receiver"))
     >>> k = frame_of(trace, "EXCLUS->EXA", stage="reverse-node-status")
-    >>> trace.steps[storyboard(trace)[k].step].text  # doctest: +ELLIPSIS
+    >>> trace.steps[storyboard(trace)[k - 1].step].text  # doctest: +ELLIPSIS
     'EXA sends 10.0.1.11 a NetBIOS node status request: NODE1 answers with every name it has registered, NODE1, EXCLUS, ...'
     """
     steps = attempt_steps(trace, connector, at=at)
@@ -87,7 +87,7 @@ def frame_of(trace: Trace, connector: str, *, at: float = 0.0, kind: str | None 
         )
     index = next(i for i, s in enumerate(trace.steps) if s is target)
     frames = storyboard(trace)
-    return next((k for k, f in enumerate(frames) if f.step >= index), len(frames) - 1)
+    return next((k for k, f in enumerate(frames) if f.step >= index and f.hop is None), len(frames) - 1) + 1
 
 
 def retry_summary(trace: Trace, message: str) -> str:

@@ -29,6 +29,8 @@ __all__ = ["DESTINATION_RULES", "REVERSE_SOURCES", "Resolution", "destination", 
 class Resolution:
     ip: str | None
     note: Note
+    asked: tuple[str, ...] = ()
+    """The name servers asked over the network, in order (``"dns"``, ``"wins"``); HOSTS is local."""
 
 
 # --- forward: where does the connector connect? ------------------------------------------------
@@ -41,9 +43,12 @@ class _Forward:
     tried: list[str] = field(default_factory=list)
     """Short names of the name services asked so far, for "not in HOSTS or DNS"."""
     skipped: str = ""
+    asked: list[str] = field(default_factory=list)
+    """The name servers asked over the network so far (the picture draws their queries)."""
 
     def resolution(self, ip: str | None, text: str, basis: str, claim: str = "") -> Resolution:
-        return Resolution(ip, Note(kind="resolve", actor=self.connector.server, text=text, basis=basis, claim=claim))
+        note = Note(kind="resolve", actor=self.connector.server, text=text, basis=basis, claim=claim)
+        return Resolution(ip, note, tuple(self.asked))
 
     def says(self, service: str, what: str, ip: str, claim: str = "forward-order") -> Resolution:
         c = self.connector
@@ -91,9 +96,11 @@ def _own_name(f: _Forward) -> Resolution | None:
 
 
 def _table(
-    service: str, short: str, records: Callable[[World], tuple[tuple[str, str], ...]]
+    service: str, short: str, records: Callable[[World], tuple[tuple[str, str], ...]], server: str | None = None
 ) -> Callable[[_Forward], Resolution | None]:
     def look(f: _Forward) -> Resolution | None:
+        if server is not None:
+            f.asked.append(server)
         for name, ip in records(f.world):
             if fold(name) == fold(f.connector.address):
                 return f.says(service, ip, ip)
@@ -108,6 +115,7 @@ def _wins(f: _Forward) -> Resolution | None:
     if not s.names.netbios:
         f.skipped = " (NetBIOS is off, so no WINS)"
         return None
+    f.asked.append("wins")
     for h in s.hosts:
         if fold(h.name) == wanted:
             return f.says("WINS", f"{h.primary} (computer {h.name})", h.primary)
@@ -131,7 +139,9 @@ DESTINATION_RULES: tuple[ForwardRule, ...] = (
         _table("the HOSTS file", "HOSTS", lambda w: w.scenario.names.hosts),
         claim="forward-order",
     ),
-    Rule("dns", "DOC Q172218", "DNS A records", _table("DNS", "DNS", lambda w: w.scenario.names.dns), claim="forward-order"),
+    Rule(
+        "dns", "DOC Q172218", "DNS A records", _table("DNS", "DNS", lambda w: w.scenario.names.dns, "dns"), claim="forward-order"
+    ),
     Rule(
         "wins",
         "DOC Q172218",

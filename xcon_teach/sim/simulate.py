@@ -232,10 +232,10 @@ class _Run:
 
         res = destination(world, conn)
         if res.ip is None:
-            cx = dataclasses.replace(cx, phase="failed", failure="unresolved")
+            cx = dataclasses.replace(cx, phase="failed", failure="unresolved", asked=res.asked)
             self.emit(t, res.note, cx)
             return self.fail(t, c, msgs, cx)
-        cx = dataclasses.replace(cx, destination=res.ip, phase="connecting")
+        cx = dataclasses.replace(cx, destination=res.ip, phase="connecting", asked=res.asked)
         self.emit(t, res.note, cx)
 
         source = choose_source(world, conn, res.ip, turn=self.turns.get(conn.server, 0))

@@ -134,6 +134,8 @@ class Connection:
     """The row of the sender's SOURCE_RULES that chose ``wire`` (``override``, ``fix``, ``own-name``, ``inaddr-any``)."""
     destination: str | None = None
     """The IP connected to; None while a name is being resolved or if it did not resolve."""
+    asked: tuple[str, ...] = ()
+    """The name servers the sender asked to find ``destination`` (``"dns"``, ``"wins"``), in order."""
     to_host: str | None = None
     """The host that holds ``destination`` now, or None."""
     receiver: str | None = None
