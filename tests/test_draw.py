@@ -69,7 +69,7 @@ def test_a_packet_travels_hop_by_hop_before_it_arrives() -> None:
     assert len({f.step for f in frames[connect - 2 : connect + 1]}) == 1
     p = storyboard_portrayals(KB)
     assert p[connect - 2].envelope.text == "SYN to port 102\n10.0.0.10 → 10.0.1.20"  # type: ignore[union-attr]
-    assert "crosses the router between SITEA and SITEB" in p[connect - 1].narration_text
+    assert "leaves SITEA through the router, on its way to 10.0.1.20 in SITEB" in p[connect - 1].narration_text
     assert p[connect].envelope.text == "CR: RFC 1006 connect\n10.0.0.10 → 10.0.1.20"  # type: ignore[union-attr]
     fw = simulate(load_scenario("firewall"))
     drop = next(
@@ -97,7 +97,7 @@ def test_refused_frame_shows_claimed_wire_outcome_events_and_clock() -> None:
     texts = pic.texts()
     assert "claimed: 10.0.1.20 (virtual IP of EXCLUS)" in texts
     assert "on the wire: 10.0.1.11  ≠ claimed" in texts
-    assert "✖ not found: refused" in texts and "hypothesis S" in texts
+    assert "✖ not found: refused" in texts and "hypothesis S" not in texts  # IP stacks under S: no step depends on it
     assert "00:00:00   4E4F444531 = 'NODE1'" in texts and "00:00:00   0A00010B = 10.0.1.11" in texts
     assert "Event Viewer on EXA" in texts
     assert any(t.startswith(f"00:00:00 · step {i + 1} of {len(KB.steps)}") for t in texts)
@@ -109,14 +109,19 @@ def test_one_frame_shows_the_wire_address_the_failing_stage_and_the_name_found()
     """Issue 12, done when: on one frame, the address on the wire, the stage where the lookup failed and the name it found."""
     pic, _ = picture_at(KB, "refuse")
     texts = pic.texts()
-    assert "EXA's lookup (hypothesis S)" in texts
+    assert "EXA's connector lookup" in texts
     assert [t.get_text() for t in pic.check_rows] == [
-        "✖ IP match: 10.0.1.11",
+        "✖ IP match: 10.0.1.11 vs 10.0.1.20",
         "✖ HOSTS: not there",
         "✖ DNS PTR: none",
         "→ node status: NODE1",
-        "✖ name match: NODE1",
+        "✖ name match: NODE1 vs none",
     ]
+    assert [t.get_fontweight() for t in pic.check_rows][-1] == "bold"  # the stage that decided
+    wa = simulate(load_scenario("workaround").with_hypothesis("receiver"))
+    shown, _ = picture_at(wa, "accept", sender="EXCLUS")
+    assert "hypothesis R" in shown.texts() and "EXA's lookup (hypothesis R)" in shown.texts()
+    assert "→ node status (R): NODE1, EXCLUS" in [t.get_text() for t in shown.check_rows]
     assert pic.arrow.get_visible() and pic.arrow.get_linestyle() == "--"
 
 
@@ -136,7 +141,7 @@ def test_the_lookup_checklist_fills_in_stage_by_stage_and_says_what_was_not_aske
     ]
     under_r = storyboard_portrayals(simulate(load_scenario("workaround").with_hypothesis("receiver")))
     rows = next(p for p in under_r if p.kind == "accept" and p.checklist and p.checklist.receiver == "EXA").checklist.rows  # type: ignore[union-attr]
-    assert [f"{r.symbol} {r.text}" for r in rows][3:] == ["→ node status: NODE1, EXCLUS", "✔ name match: EXCLUS"]
+    assert [f"{r.symbol} {r.text}" for r in rows][3:] == ["→ node status (R): NODE1, EXCLUS", "✔ name match: EXCLUS"]
 
 
 def test_name_queries_travel_to_the_dns_server_or_back_to_the_caller() -> None:
@@ -546,3 +551,34 @@ def test_server_name_different_from_its_host_is_shown() -> None:
     )
     pic = Picture(loads_scenario(text))
     assert "MAILA (EXA)\n10.0.0.10" in pic.texts()
+
+
+# --- found by a review of the picture as an instructor would project it --------------------------
+
+
+def test_a_collapsed_stretch_of_mixed_outcomes_says_so() -> None:
+    """Two virtual IPs in turn: refused and accepted attempts repeat; the caption must not call them all refused."""
+    trace = simulate(load_scenario("two-vips").with_until(4 * 3600 + 1200))
+    captions = [f.caption for f in storyboard(trace) if f.caption]
+    assert captions and all("refused attempts" not in c or "accepted" not in c for c in captions)
+    mixed = [c for c in captions if "refused" in c and "accepted" in c]
+    assert mixed
+    assert all("each repeats an attempt shown before" in c for c in mixed)
+
+
+def test_frames_name_the_receiver_of_the_connection_in_view_and_hops_are_in_progress() -> None:
+    ps = storyboard_portrayals(simulate(loads_scenario(THREE_SERVERS)))
+    for p in ps:
+        if p.connector is not None:
+            assert p.event_server == p.connector.split("->")[1], (p.index, p.connector, p.event_server)
+    hops = [p for p in storyboard_portrayals(simulate(load_scenario("wrong-fix"))) if p.envelope and p.envelope.hop is not None]
+    assert hops and all(p.arrow is not None and p.arrow.status.name == "pending" and p.mark is None for p in hops)
+
+
+def test_a_silent_build_is_called_an_assumption_and_the_deck_numbers_its_own_pages() -> None:
+    silent = storyboard_portrayals(simulate(load_scenario("silent-build")))
+    notes = {p.event_note for p in silent if p.event_server == "EXA"}
+    assert any("taken to log none (a model assumption" in n for n in notes)
+    keys = storyboard_portrayals(KB, hops=False)
+    assert [p.frame for p in keys] == list(range(len(keys))) and {p.frames for p in keys} == {len(keys)}
+    assert all(p.envelope is None or p.envelope.hop is None for p in keys)

@@ -267,7 +267,7 @@ def test_lab_picture_shows_the_name_service_it_simulates() -> None:
     lab.controls["netbios"].value = False
     lab.controls["ptr:NODE1"].value = True
     texts = lab.picture.texts()  # type: ignore[union-attr]
-    assert "DNS server\n1 PTR record" in texts and "WINS server\nNetBIOS off" in texts
+    assert "DNS server\nPTR: 1" in texts and "WINS server\nNetBIOS off" in texts
 
 
 def test_reset_and_picking_scenarios_leave_no_widgets_behind() -> None:

@@ -39,10 +39,14 @@ MAX_SECONDS_PER_FRAME = 655.0
 """A GIF frame lasts at most 655.35 s (its delay is a 16-bit count of hundredths)."""
 
 
-def storyboard_portrayals(trace: Trace) -> list[Portrayal]:
-    """A portrayal per storyboard frame, with the frame's caption, position and hop filled in."""
+def storyboard_portrayals(trace: Trace, *, hops: bool = True) -> list[Portrayal]:
+    """A portrayal per storyboard frame, with the frame's caption, position and hop filled in.
+
+    ``hops=False`` leaves out the hop frames (a packet on its way) and numbers the key frames alone,
+    as a slide deck shows them.
+    """
     view = TraceView(trace)
-    frames = storyboard(trace)
+    frames = [f for f in storyboard(trace) if hops or f.hop is None]
     return [portray(view, f.step, caption=f.caption, frame=k, frames=len(frames), hop=f.hop) for k, f in enumerate(frames)]
 
 
@@ -110,7 +114,7 @@ def export(
         return out
     picture = Picture(trace.scenario)
     if suffix == ".pdf":
-        _pdf(picture, [p for p in portrayals if p.envelope is None or p.envelope.hop is None], out)
+        _pdf(picture, storyboard_portrayals(trace, hops=False), out)
         return out
     images = [_image(picture, p) for p in portrayals]
     indexed = _one_palette(images)
@@ -191,13 +195,13 @@ _PLAYER = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body {{ font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 0; padding: 12px; color: #111; background: #fff; }}
+body {{ font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 0; padding: 4px 8px; color: #111; background: #fff; }}
 main {{ max-width: {width}px; margin: 0 auto; }}
-h1 {{ font-size: 20px; margin: 0 0 8px; }}
+h1 {{ font-size: 16px; margin: 0 0 4px; }}
 figure {{ margin: 0; }}
-img {{ width: 100%; height: auto; display: block; border: 1px solid #999; }}
-figcaption {{ font-size: 16px; margin: 8px 0; min-height: 3.2em; }}
-.controls {{ display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 16px; }}
+img {{ max-width: 100%; max-height: calc(100vh - 84px); width: auto; height: auto; display: block; margin: 0 auto; border: 1px solid #999; }}
+figcaption {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }}
+.controls {{ display: flex; flex-wrap: nowrap; gap: 6px; align-items: center; font-size: 16px; margin-top: 4px; }}
 button {{ font-size: 18px; min-width: 48px; min-height: 40px; border: 1px solid #555; border-radius: 6px; background: #f4f4f4; color: #111; }}
 button:focus-visible, input:focus-visible {{ outline: 3px solid #0072B2; outline-offset: 2px; }}
 input[type=range] {{ flex: 1 1 240px; min-height: 32px; }}

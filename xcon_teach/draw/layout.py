@@ -31,7 +31,7 @@ __all__ = ["BOX_PX", "PX", "Box", "Layout", "Site", "inside", "layout"]
 
 PX = 14.0
 """The smallest text in the picture, in pixels (labels, the checklist, the envelope)."""
-BOX_PX = 15.0
+BOX_PX = 14.0
 """Text in the host and virtual-server boxes."""
 PAD = 12.0
 SITE_PAD = 16.0
@@ -45,14 +45,12 @@ HEADER_H = 32.0
 CHECK_GAP = 12.0
 CHECK_ROWS = 6
 CHECK_H = CHECK_ROWS * PX * LINE + 18.0
-CHECK_W = 256.0
-GAP_W = 256.0
+CHECK_W = 296.0
+GAP_W = 230.0
 ROUTER = (84.0, 34.0)
-SERVER = (118.0, 2 * PX * LINE + 14.0)
+SERVER = (102.0, 2 * PX * LINE + 14.0)
 ENVELOPE_H = 2 * PX * LINE + 12.0
-HOST_H = 3 * BOX_PX * LINE + 16.0
-VBOX_H = 2 * BOX_PX * LINE + 14.0
-MIN_BOX_W = 150.0
+MIN_BOX_W = 140.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +184,14 @@ def host_label(s: Scenario, host: str) -> str:
 
 
 def node_labels(s: Scenario, node: str, vips: tuple[str, ...]) -> tuple[str, str]:
-    """A cluster node's label while active (with the virtual IPs its card holds) and while passive."""
+    """A cluster node's label while active (its card: its own address, then each virtual IP) and while passive."""
     own = ", ".join(s.host(node).addresses)
-    plus = f"+ VIP {vips[0]}" if len(vips) == 1 else f"+ VIPs {', '.join(vips)}"
-    return f"{node} (active)\n{own}\n{plus}", f"{node} (passive)\n{own}"
+    plus = "".join(f"\n+ VIP {v}" for v in vips)
+    return f"{node} (active)\n{own}{plus}", f"{node} (passive)\n{own}"
 
 
 def virtual_label(s: Scenario, virtual_name: str, vips: tuple[str, ...]) -> str:
-    return f"{_named(s, virtual_name)}\n{'VIP' if len(vips) == 1 else 'VIPs'} {', '.join(vips)}"
+    return _named(s, virtual_name) + "".join(f"\nVIP {v}" for v in vips)
 
 
 def firewall_label(allowed: tuple[str, ...] | None) -> str:
@@ -223,11 +221,14 @@ def layout(s: Scenario) -> Layout:
         units["(other)"] = [("", c) for c in spare_clusters] + [(f"host:{h}", None) for h in spare_hosts]
         sites.append("(other)")
 
-    site_h = LABEL_H + VBOX_H + ROW_GAP + HOST_H + DROP + STRIP
+    most = max((len(c.virtual_ips) for c in s.clusters), default=0)
+    host_h = (2 + most) * BOX_PX * LINE + 16.0  # a node's card: name, own address, each virtual IP
+    vbox_h = (1 + max(most, 1)) * BOX_PX * LINE + 14.0
+    site_h = LABEL_H + vbox_h + ROW_GAP + host_h + DROP + STRIP
     y0 = CHECK_H + CHECK_GAP  # the bottom of every site box
     bus_y = y0 + STRIP
     host_y = bus_y + DROP
-    vrow_y = host_y + HOST_H + ROW_GAP
+    vrow_y = host_y + host_h + ROW_GAP
     top = y0 + site_h
     hosts: dict[str, Box] = {}
     site_of: dict[str, str] = {}
@@ -249,14 +250,14 @@ def layout(s: Scenario) -> Layout:
                 w = _box_w(*node_labels(s, c.nodes[0], c.virtual_ips), *node_labels(s, c.nodes[1], c.virtual_ips))
                 w = max(w, _box_w(virtual_label(s, c.virtual_name, c.virtual_ips)))
                 for i, node in enumerate(c.nodes):
-                    hosts[node] = Box(cx + i * (w + COL_GAP), host_y, w, HOST_H)
-                    virtual[(c.name, node)] = Box(cx + i * (w + COL_GAP), vrow_y, w, VBOX_H)
+                    hosts[node] = Box(cx + i * (w + COL_GAP), host_y, w, host_h)
+                    virtual[(c.name, node)] = Box(cx + i * (w + COL_GAP), vrow_y, w, vbox_h)
                     site_of[node] = site
                 cx += 2 * w + COL_GAP + COL_GAP
             else:
                 name = server.removeprefix("host:") if server.startswith("host:") else s.server(server).host
                 w = _box_w(host_label(s, name))
-                hosts[name] = Box(cx, host_y, w, HOST_H)
+                hosts[name] = Box(cx, host_y, w, host_h)
                 site_of[name] = site
                 cx += w + COL_GAP
         label = site if not clusters_here else f"{site} · cluster {', '.join(clusters_here)}"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -55,8 +55,9 @@ VIP_FILL = "#F8F1A0"  # Okabe-Ito yellow, light
 SITE_FILL = "#F4F4F4"
 QUERY = OKABE_ITO["sky blue"]
 MARGIN = 10.0
-PANEL_W = 380.0
+PANEL_W = 318.0
 NARRATION_H = 150.0
+LEGEND_STEP = 138.0
 BIG = 16.0
 """The narration and the outcome, in pixels."""
 
@@ -206,7 +207,7 @@ class Picture:
                 continue
             b = lay.hosts[host.name]
             self._box(net, b, face=HOST_FILL)
-            self._text(net, *b.center, host_label(s, host.name), 15, ha="center", va="center", zorder=3, linespacing=LINE)
+            self._text(net, *b.center, host_label(s, host.name), 14, ha="center", va="center", zorder=3, linespacing=LINE)
         self.configure(s)
         if self.panels:
             h = self.size[1]
@@ -221,14 +222,18 @@ class Picture:
             self._text(self.ax, q.x + 14, q.top - 12, "Queues on each connector", BIG, weight="bold", va="top")
             self.narration_box = Box(MARGIN, MARGIN, self.size[0] - 2 * MARGIN, NARRATION_H)
             self._box(self.ax, self.narration_box, face="#FAFAFA", lw=1.2, pad=8)
-            self._legend(self.narration_box.right - 3 * 140 - 8, MARGIN + 22)
+            self._legend(self.narration_box.right - 4 * LEGEND_STEP - 8, MARGIN + 22)
 
     def _legend(self, x: float, y: float) -> None:
-        for i, key in enumerate(("found", "not found", "pending")):
-            st = STATUS[key]
-            x0 = x + i * 140
-            self.ax.add_line(Line2D([x0, x0 + 30], [y, y], color=st.color, linestyle=st.linestyle, lw=2.5))
-            self._text(self.ax, x0 + 36, y, f"{st.symbol} {st.words}", PX, va="center")
+        items: list[tuple[str, Literal["-", "--", ":", "-."], str]] = [
+            (STATUS[k].color, STATUS[k].linestyle, f"{STATUS[k].symbol} {STATUS[k].words}")
+            for k in ("found", "not found", "pending")
+        ]
+        items.append((QUERY, "-.", "name query"))
+        for i, (colour, style, words) in enumerate(items):
+            x0 = x + i * LEGEND_STEP
+            self.ax.add_line(Line2D([x0, x0 + 30], [y, y], color=colour, linestyle=style, lw=2.5))
+            self._text(self.ax, x0 + 36, y, words, PX, va="center")
 
     def _make_dynamic(self) -> None:
         s, lay, net = self.scenario, self.layout, self.net
@@ -243,7 +248,7 @@ class Picture:
             for node in c.nodes:
                 b = lay.hosts[node]
                 self.node_patch[node] = self._box(net, b, face=PASSIVE_FILL)
-                self.node_label[node] = self._text(net, *b.center, node, 15, ha="center", va="center", zorder=3, linespacing=LINE)
+                self.node_label[node] = self._text(net, *b.center, node, 14, ha="center", va="center", zorder=3, linespacing=LINE)
             b = lay.virtual[(c.name, c.active)]
             self.vip_patch[c.name] = self._box(net, b, face=VIP_FILL)
             self.vip_label[c.name] = self._text(
@@ -330,7 +335,7 @@ class Picture:
         """
         names = scenario.names
         ptr = len(names.ptr)
-        self.server_label["dns"].set_text(f"DNS server\n{ptr or 'no'} PTR record{'s' if ptr != 1 else ''}")
+        self.server_label["dns"].set_text(f"DNS server\nPTR: {ptr or 'none'}")
         self.server_label["wins"].set_text("WINS server\n" + ("NetBIOS on" if names.netbios else "NetBIOS off"))
         self.server_label["wins"].set_color("black" if names.netbios else GREY)
         self.scenario = scenario
@@ -376,7 +381,7 @@ class Picture:
             self.wire.set_text("")
         x = 10 + (text_width(p.claimed, PX) + 28 if p.claimed else 0)
         self.wire.set_x(x)
-        self.hypothesis.set_text(p.hypothesis_short)
+        self.hypothesis.set_text(p.hypothesis_short if p.hypothesis_matters else "")
 
     def _route(self, p: Portrayal) -> list[str] | None:
         a = p.arrow
@@ -466,12 +471,13 @@ class Picture:
         if q is not None:
             target = q.target if q.target in ("dns", "wins") else f"host:{q.target}"
             path = lay.route(q.origin, target)
-            shifted = [(x + 7, y - 7) for x, y in lay.polyline(path)]
+            points = lay.polyline(path)
+            shifted = [(x + 7, y if k in (0, len(points) - 1) else y - 7) for k, (x, y) in enumerate(points)]
             xs, ys = self._clipped(shifted)
             self.query_line.set_data(xs, ys)
             self.query_line.set_visible(True)
             width = text_width(q.text, PX) + 16
-            slot = self._router_slot(path)
+            slot = self._router_slot(list(reversed(path)))
             where = slot or self._strip_point(q.target if q.target not in ("dns", "wins") else q.origin, width)
             self.query.set_text(q.text)
             self.query.set_position(where)
@@ -491,12 +497,18 @@ class Picture:
         slot = lay.site(lay.site_of[c.host]).check
         self.check_patch.set_bounds(slot.x, slot.y, slot.w, slot.h)
         inner = slot.w - 24
-        self.check_title.set_text(fit(c.title, PX, inner, bold=True))
+        title = c.title if text_width(c.title, PX, bold=True) <= inner else c.title.replace("hypothesis ", "")
+        self.check_title.set_text(fit(title, PX, inner, bold=True))
         self.check_title.set_position((slot.x + 12, slot.top - 8))
         colours = {"found": TEXT["bluish green"], "not found": TEXT["vermillion"], "answer": TEXT["blue"]}
+        # the row that decided, in bold: the stage that found the connector, or the name match that failed
+        found = [i for i, row in enumerate(c.rows) if row.state == "found"]
+        failed = [i for i, row in enumerate(c.rows) if row.stage == "names" and row.state == "not found"]
+        deciding = (found or failed or [-1])[0]
         for i, row in enumerate(c.rows[: len(self.check_rows)]):
             t = self.check_rows[i]
-            t.set_text(fit(f"{row.symbol} {row.text}", PX, inner))
+            t.set_text(fit(f"{row.symbol} {row.text}", PX, inner, bold=i == deciding))
+            t.set_fontweight("bold" if i == deciding else "normal")
             t.set_color(colours.get(row.state, GREY))
             t.set_position((slot.x + 12, slot.top - 8 - (i + 1) * PX * LINE))
         for a in parts:
@@ -536,10 +548,10 @@ class Picture:
             row.set_x(self.queues_box.x + (34 if i < len(lines) and lines[i].startswith(" ") else 14))
         where = f" · frame {p.frame + 1} of {p.frames}" if p.frame is not None else ""
         self.clock.set_text(f"{p.clock} · step {p.index + 1} of {p.total}{where}")
-        self.hypothesis_line.set_text(p.hypothesis_text)
+        self.hypothesis_line.set_text(p.hypothesis_text if p.hypothesis_matters else "")
         n = self.narration_box
         self.narration.set_text("\n".join(wrap(p.narration_text, BIG, n.w - 28, lines=3)))
-        self.basis.set_text(fit(f"basis: {p.basis_text}", PX, n.w - 3 * 140 - 60, bold=True))
+        self.basis.set_text(fit(f"basis: {p.basis_text}", PX, n.w - 4 * LEGEND_STEP - 60, bold=True))
         colour = TEXT["blue"] if p.documented else TEXT["reddish purple"]
         self.basis.set_color(colour)
 

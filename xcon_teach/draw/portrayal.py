@@ -86,6 +86,9 @@ LOOKUP_STAGE_NAMES = {
     "event-name": "Event 9301 (the name)",
 }
 
+NBSP = "\u00a0"
+"""Keeps "build 1960" on one line when a panel wraps its note."""
+
 CHECK_STAGES = ("address", "reverse-hosts", "reverse-ptr", "reverse-node-status", "names")
 """The rows of the receiver's lookup checklist, in the order the receiver runs them."""
 CHECK_LABELS = {
@@ -200,6 +203,8 @@ class Portrayal:
     event_note: str
     queue_lines: tuple[str, ...]
     hypothesis: str = "sender"
+    hypothesis_matters: bool = True
+    """False when no step of the run can depend on the reading (IP stacks only, under S): the frame then does not name it."""
     envelope: Envelope | None = None
     query: Query | None = None
     checklist: Checklist | None = None
@@ -396,10 +401,10 @@ def _hop_narration(s: Scenario, cx: Connection, hop: int, to_firewall: bool) -> 
         where = "towards the firewall" if to_firewall else f"out of {here}'s LAN"
         return f"{cx.sender}'s MTA sends a TCP SYN from {cx.wire} to {cx.destination}, port 102: it leaves {cx.from_host} {where}"
     there = s.server(cx.remote).site
-    return f"The SYN from {cx.wire} crosses the router between {here} and {there}, on its way to {cx.destination}"
+    return f"The SYN from {cx.wire} leaves {here} through the router, on its way to {cx.destination} in {there}"
 
 
-def _checklist(view: TraceView, index: int, hypothesis: str) -> Checklist | None:
+def _checklist(view: TraceView, index: int, hypothesis: str, matters: bool) -> Checklist | None:
     """The receiver's lookup of the attempt in view, stage by stage, up to step ``index``."""
     step = view.trace.steps[index]
     cx = step.connection
@@ -430,22 +435,26 @@ def _checklist(view: TraceView, index: int, hypothesis: str) -> Checklist | None
             rows.append(Check(stage, "skipped" if done else "pending", f"{label}: {why}" if done else label))
         elif stage == "address":
             found = lk.outcome == "found"
-            rows.append(Check(stage, "found" if found else "not found", f"{label}: {lk.caller}"))
+            against = f" vs {', '.join(lk.compared)}" if lk.compared and not found else ""
+            rows.append(Check(stage, "found" if found else "not found", f"{label}: {lk.caller}{against}"))
         elif stage == "names":
             wanted = {n.casefold() for n in lk.compared}
             matched = [n for n in lk.names if n.casefold() in wanted]
             if lk.outcome == "found" and matched:
                 rows.append(Check(stage, "found", f"{label}: {matched[0]}"))
             else:
-                rows.append(Check(stage, "not found", f"{label}: {', '.join(lk.names) or 'no name'}"))
+                against = f" vs {', '.join(lk.compared) or 'none'}"
+                rows.append(Check(stage, "not found", f"{label}: {', '.join(lk.names) or 'no name'}{against}"))
         elif lk.names:
-            rows.append(Check(stage, "answer", f"{label}: {', '.join(lk.names)}"))
+            mark = f" ({at.basis[-1]})" if at is not None and at.basis.startswith("HYPOTHESIS") else ""
+            rows.append(Check(stage, "answer", f"{label}{mark}: {', '.join(lk.names)}"))
         else:
             why = "NetBIOS off" if at is not None and "NetBIOS is off" in at.text else "no name"
             why = "not there" if stage == "reverse-hosts" else ("none" if stage == "reverse-ptr" else why)
             rows.append(Check(stage, "not found", f"{label}: {why}"))
     receiver = cx.receiver
-    return Checklist(receiver, cx.to_host, f"{receiver}'s lookup ({HYPOTHESES[hypothesis][0]})", tuple(rows))
+    title = f"{receiver}'s lookup ({HYPOTHESES[hypothesis][0]})" if matters else f"{receiver}'s connector lookup"
+    return Checklist(receiver, cx.to_host, title, tuple(rows))
 
 
 def portray(
@@ -481,29 +490,31 @@ def portray(
         if lk.stage.startswith("reverse") and lk.names:
             lookup += f" -> {', '.join(lk.names)}"
     events = view.events_until(index)
-    server = lk.receiver if lk else (events[-1].server if events else (cx.receiver if cx and cx.receiver else None))
+    server = lk.receiver if lk else (cx.remote if cx is not None else (events[-1].server if events else None))
     shown = [e for e in events if e.server == server]
     lines = tuple(f"{clock(e.time)}   {e.network_address} = {e.decoded}" for e in reversed(shown[-3:]))
     if server is None:
         note = "no Event 9301 logged yet"
     else:
         sv = s.server(server)
-        note = f"{len(shown)} event{'s' if len(shown) != 1 else ''} in all; {server} runs {builds.label(sv)}"
+        note = f"{len(shown)} event{'s' if len(shown) != 1 else ''} in all; {server} runs {builds.label(sv).replace(' ', NBSP)}"
         if not shown:
-            note = f"no Event 9301 on {server}; it runs {builds.label(sv)}"
+            note = f"no Event 9301 on {server} so far; it runs {builds.label(sv).replace(' ', NBSP)}"
             if builds.silent(sv):
-                note += ", which logs none"
+                note += ", taken to log none (a model assumption; KB Q234962: some builds)"
     tallies = view.tallies[index]
     queue_lines = []
     for c, (label, waiting) in zip(s.connectors, step.queues, strict=True):
         d, r, attempt, next_try, open_now = tallies[label]
-        queue_lines.append(f"{c.server} -> {c.remote}: {waiting} waiting, {d} delivered, {r} NDR")
+        queue_lines.append(f"{c.server} -> {c.remote}: {waiting} waiting")
+        state = f"{d} delivered, {r} NDR"
         if waiting and open_now:
-            queue_lines.append("      association open: transferring")
+            state += "; association open"
         elif waiting and attempt:
-            when = f", next try {clock(next_try)}" if next_try is not None else ""
-            queue_lines.append(f"      attempt {attempt} of {tries(c)}{when}")
+            state += f"; attempt {attempt} of {tries(c)}" + (f", next {clock(next_try)}" if next_try is not None else "")
+        queue_lines.append(f"      {state}")
     envelope = _envelope(step, status, hop)
+    matters = s.hostname_stack == "receiver" or any(c.stack == "hostname" for c in s.connectors)
     text = caption or step.text
     if hop is not None and cx is not None:
         text = _hop_narration(s, cx, hop, step.kind == "firewall")
@@ -512,12 +523,12 @@ def portray(
         total=len(trace.steps),
         clock=clock(step.time),
         kind=step.kind,
-        narration=tuple(textwrap.wrap(text, 130, max_lines=3, placeholder=" …")),
+        narration=tuple(textwrap.wrap(text, 130, max_lines=3, placeholder=" …", break_on_hyphens=False)),
         basis=step.basis,
         basis_text=basis_label(step.basis),
         documented=step.basis.startswith("DOC"),
         active=step.active,
-        arrow=_arrow(step, status),
+        arrow=_arrow(step, STATUS["pending"] if hop is not None else status),
         route=route,
         claimed=claimed,
         wire=wire,
@@ -529,9 +540,10 @@ def portray(
         event_note=note,
         queue_lines=tuple(queue_lines),
         hypothesis=s.hostname_stack,
+        hypothesis_matters=matters,
         envelope=envelope,
         query=None if hop is not None else _query(step),
-        checklist=None if hop is not None else _checklist(view, index, s.hostname_stack),
+        checklist=None if hop is not None else _checklist(view, index, s.hostname_stack, matters),
         frame=frame,
         frames=frames,
         connector=cx.connector if cx is not None else None,

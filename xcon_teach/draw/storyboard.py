@@ -107,17 +107,25 @@ def storyboard(trace: Trace) -> tuple[Frame, ...]:
         parts = []
         for connector, eps in per.items():
             first, last = steps[eps[0][0]], steps[eps[-1][0]]
-            outcome = _outcome_word(steps[eps[0][0] : eps[0][1]])
+            outcomes = [_outcome_word(steps[x:y]) for x, y in eps]
             times = f"{clock(first.time)} to {clock(last.time)}"
             interval = trace.scenario.connector(*connector.split("->")).open_interval
             route = connector.replace("->", " -> ")
             if len(eps) == 1:
-                parts.append(f"one more {outcome} attempt on {route} at {clock(first.time)}")
+                parts.append(f"one more {outcomes[0]} attempt on {route} at {clock(first.time)}")
+            elif len(set(outcomes)) == 1:
+                parts.append(f"{len(eps)} more {outcomes[0]} attempts on {route}, every {interval:g} s ({times})")
             else:
-                parts.append(f"{len(eps)} more {outcome} attempts on {route}, every {interval:g} s ({times})")
+                counts = ", ".join(f"{outcomes.count(o)} {o}" for o in dict.fromkeys(outcomes))
+                parts.append(f"{len(eps)} more attempts on {route} ({counts}), {times}")
         a, b = run[-1]
         shown = max(i for i in range(a, b) if steps[i].kind != "retry") if b - a > 1 else a
-        same = "the same steps each time" if len(run) > 1 else "the same steps again"
+        if len(run) == 1:
+            same = "the same steps again"
+        elif len({_outcome_word(steps[x:y]) for x, y in run}) == 1:
+            same = "the same steps each time"
+        else:
+            same = "each repeats an attempt shown before; this frame shows the last"
         frames.append(Frame(shown, "… " + "; ".join(parts) + ": " + same, repeats=len(run)))
         run.clear()
 
