@@ -497,3 +497,34 @@ def test_the_html_export_works_offline_passes_axe_and_plays_from_the_keyboard(
         assert "Frame 2 of" in (page.locator("#frame").get_attribute("alt") or "")
     finally:
         page.close()
+
+
+def test_a_fresh_notebook_shows_prompts_not_answers(browser: Any, jupyterlab: str, artifacts: Path) -> None:
+    """Issue 13: reveal outputs and answers are collapsed until the learner runs or expands them."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{jupyterlab}/lab/tree/01_the_symptom.ipynb")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_selector(".jp-OutputPlaceholder", timeout=30_000)
+        page.screenshot(path=str(artifacts / "reveal-1-fresh.png"))
+        # the outcome table and its explanation are on the page, but collapsed
+        assert not page.get_by_text("m2, from EXA to the cluster, arrives after 2 seconds").first.is_visible()
+        table_rows = page.locator(".jp-OutputArea-output", has_text="ndr        144")
+        assert table_rows.count() == 0 or not table_rows.first.is_visible()
+        placeholders = page.locator(".jp-OutputPlaceholder")
+        assert placeholders.count() >= 2
+        assert "ndr" not in placeholders.first.inner_text()  # the preview is the table's header, not its answer
+        answer = page.locator(".jp-InputPlaceholder", has_text="expand this cell once you have made your prediction")
+        for _ in range(20):  # the notebook renders the cells near the viewport: scroll until one is there
+            if answer.count():
+                break
+            page.mouse.wheel(0, 400)
+            page.wait_for_timeout(150)
+        assert answer.count() >= 1
+        # running the cells shows their outputs
+        _wait_kernel_connected(jupyterlab)
+        _run_all_cells(page)
+        page.locator(".jp-OutputArea-output", has_text="00:00:02").first.wait_for(state="visible", timeout=60_000)
+        page.screenshot(path=str(artifacts / "reveal-2-after-run.png"))
+    finally:
+        page.close()

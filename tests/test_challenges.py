@@ -46,7 +46,7 @@ VALID = [
     ("two-clusters", lambda s: s.with_stack("EXCLA", "hostname", "EXCLUS").with_stack("EXCLUS", "hostname", "EXCLA")),
     ("two-clusters", lambda s: s.with_build("EXCLA", "sp1").with_build("EXCLUS", "sp1")),
     (
-        "firewall",
+        "allowlist",
         lambda s: (
             s.with_build("EXCLA", 2431)
             .with_override("EXCLA", "10.0.0.20")
@@ -54,7 +54,7 @@ VALID = [
             .with_override("EXCLUS", "10.0.1.20")
         ),
     ),
-    ("firewall", lambda s: s.with_fix("EXCLA", True).with_build("EXCLUS", "sp4")),
+    ("allowlist", lambda s: s.with_fix("EXCLA", True).with_build("EXCLUS", "sp4")),
 ]
 
 
@@ -63,7 +63,7 @@ def test_valid_fixes_pass(name: str, fix: Fix) -> None:
     c = challenge(name)
     verdict = check(name, fix(c.scenario))
     assert verdict.passed, str(verdict)
-    assert verdict.hint == "" and str(verdict).startswith("✔ Fixed")
+    assert verdict.hint == "" and str(verdict).splitlines()[1].startswith("✔ Fixed")
 
 
 INVALID = [
@@ -86,7 +86,7 @@ INVALID = [
     ),  # RTM reads no override, and the hint says so
     ("tidy-dns", lambda s: s.with_ptr("10.0.1.11", None), "from 10.0.1.12"),  # only one node's PTR removed
     ("two-clusters", lambda s: s.with_stack("EXCLA", "hostname", "EXCLUS"), "EXCLA saw EXCLUS arrive"),  # one side only
-    ("firewall", lambda s: s.with_build("EXCLUS", "sp2").with_override("EXCLUS", "10.0.1.20"), "the firewall dropped 10.0.0.11"),
+    ("allowlist", lambda s: s.with_build("EXCLUS", "sp2").with_override("EXCLUS", "10.0.1.20"), "the firewall dropped 10.0.0.11"),
 ]
 
 
@@ -99,7 +99,7 @@ def test_partial_fixes_fail_with_a_useful_hint(name: str, fix: Fix, hint: str) -
 @pytest.mark.parametrize(
     ("name", "cheat", "problem"),
     [
-        ("firewall", lambda s: s.with_firewall(None), "the firewall was changed"),
+        ("allowlist", lambda s: s.with_firewall(None), "the firewall was changed"),
         ("the-kb-case", lambda s: s.replace(messages=s.messages[1:]), "the messages"),
         ("the-kb-case", lambda s: s.with_retries("EXCLUS", max_open_retries=0).replace(clusters=()), None),
     ],

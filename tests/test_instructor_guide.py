@@ -46,3 +46,29 @@ def test_each_answer_gets_the_verdict_the_guide_gives(name: str, passes: bool, c
     s = challenge(name).scenario
     verdict = check(name, eval(code, {"s": s}))  # the guide's own snippet, run as a learner would
     assert verdict.passed is passes, f"{name}: {code}\n{verdict}"
+
+
+def _quotes(bullet: str) -> list[str]:
+    """The checker's words a ✖ bullet quotes: text in double quotes, without a trailing ellipsis."""
+    out = []
+    for q in re.findall(r'"([^"]{12,})"', re.sub(r"`[^`]*`", "", bullet)):
+        q = re.sub(r"\s+", " ", q).strip().removesuffix("...").removesuffix("…").strip()
+        out.append(q)
+    return out
+
+
+QUOTED = [
+    (name, code, q)
+    for name, passes, code in ANSWERS
+    if not passes
+    for bullet in [next(b for b in re.split(r"\n(?=- )", GUIDE) if code in b)]
+    for q in _quotes(bullet.split("\n\n", 1)[0])
+]
+
+
+def test_the_guide_quotes_hints_and_the_checker_still_says_them() -> None:
+    """Issue 13: the hints the guide quotes are what the checker prints (they drifted once)."""
+    assert len(QUOTED) >= 6
+    for name, code, quote in QUOTED:
+        said = re.sub(r"\s+", " ", str(check(name, eval(code, {"s": challenge(name).scenario}))))
+        assert quote in said, f"{name}: {code}: the guide quotes {quote!r}; the checker says {said!r}"

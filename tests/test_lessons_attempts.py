@@ -38,7 +38,7 @@ def test_attempt_lines_filter_by_kind() -> None:
     trace = simulate(load_scenario("override"))
     text = attempt_lines(trace, "EXCLUS->EXA", at=3600, kinds=("present", "connect"))
     lines = text.splitlines()
-    assert len(lines) == 2 and "presents 10.0.1.20" in lines[0] and "from 10.0.1.20" in lines[1]
+    assert len(lines) == 2 and "sends from 10.0.1.20" in lines[0] and "from 10.0.1.20" in lines[1]
     assert text == "".join(
         s.line() + "\n" for s in attempt_steps(trace, "EXCLUS->EXA", at=3600) if s.kind in ("present", "connect")
     )
@@ -80,7 +80,10 @@ def test_the_nth_attempt_is_its_lines_of_the_full_transcript() -> None:
 def test_one_actors_lines_and_a_missing_attempt() -> None:
     trace = simulate(load_scenario("kb-q169113"), until=0)
     sender = attempt_lines(trace, "EXCLUS", actor="exclus").splitlines()
-    assert [line.split()[2] for line in sender] == ["attempt", "resolve", "present", "present", "present", "connect", "retry"]
+    kinds = [line.split()[2] for line in sender]
+    assert kinds == ["attempt", "resolve", "present", "present", "present", "connect", "disconnect", "retry"]
+    closed = next(line for line in sender if " disconnect " in line)
+    assert "sees the association closed by EXA" in closed and "logs nothing" in closed and closed.endswith("[MODEL]")
     with pytest.raises(UsageError, match="nth"):
         attempt_lines(trace, "EXCLUS->EXA", nth=2)
 

@@ -16,7 +16,7 @@ def test_retry_summary_reads_a_day_of_retries_from_the_trace() -> None:
     """DOMAIN.md section 6 (rev 2): 144 tries in all, 600 s apart; NDR at 143 x 600 s = 85,800 s [DOC Q234157, MODEL timing]."""
     text = retry_summary(simulate(load_scenario("kb-q169113")), "m1")
     assert text == (
-        "m1 EXCLUS->EXA: 144 attempts, the first at 00:00:00, the last at 23:50:00, 600 s apart\n"
+        "m1, from EXCLUS to EXA:\n144 attempts, the first at 00:00:00, the last at 23:50:00, 600 s apart\n"
         "Override tab of EXCLUS->EXA: max open retries 144 (the tries in all), open interval 600 s; "
         "the last try 143 x 600 s = 85,800 s after the first\n"
         "returned to its sender as a non-delivery report (NDR) at 23:50:00\n"
@@ -26,11 +26,11 @@ def test_retry_summary_reads_a_day_of_retries_from_the_trace() -> None:
 def test_retry_summary_follows_the_override_tab_and_other_endings() -> None:
     short = load_scenario("kb-q169113").with_retries("EXCLUS", max_open_retries=6, open_interval=300)
     assert retry_summary(simulate(short), "m1").splitlines()[-1].endswith("NDR) at 00:25:00")
-    assert retry_summary(simulate(short), "m2") == "m2 EXA->EXCLUS: 1 attempt, at 00:00:00\ndelivered at 00:00:02\n"
+    assert retry_summary(simulate(short), "m2") == "m2, from EXA to EXCLUS:\n1 attempt, at 00:00:00\ndelivered at 00:00:02\n"
     queued = retry_summary(simulate(load_scenario("kb-q169113"), until=1200), "m1")
     assert "3 attempts" in queued and queued.endswith("still queued when the run ends at 00:20:00\n")
     late = retry_summary(simulate(load_scenario("workaround")), "m3")
-    assert late.startswith("m3 EXCLUS->EXA: 1 attempt, at 01:00:00")
+    assert late.startswith("m3, from EXCLUS to EXA:\n1 attempt, at 01:00:00")
 
 
 def test_retry_summary_refuses_an_unknown_message() -> None:
@@ -116,7 +116,7 @@ def test_failover_table_refuses_mixed_or_missing_variants() -> None:
 
 
 def test_settings_table_shows_what_a_fix_may_change() -> None:
-    rows = settings_table(challenge("firewall").scenario).splitlines()
+    rows = settings_table(challenge("allowlist").scenario).splitlines()
     wall = [r for r in rows if r.startswith("Firewall")]
     assert len(wall) == 1 and "admits only 10.0.0.20, 10.0.1.20" in wall[0] and wall[0].endswith("no")
     assert any(r.startswith("Stack tab") and "Remote host name EXCLUS" in r for r in rows)

@@ -59,3 +59,62 @@ def test_code_cells_are_short_and_outputs_clean(name: str) -> None:
             )
             assert not MACHINE_PATH.search(text), f"{name} cell {i} shows a machine path"
     assert counts == list(range(1, len(counts) + 1)), f"{name} was not executed top to bottom in one go"
+
+
+# --- predict, then reveal (issue 13): the answer is not on screen before the learner runs or expands it ---
+
+NEUTRAL = "*The answer, and why: expand this cell once you have made your prediction.*"
+
+
+def _first_line(cell: dict) -> str:
+    """What JupyterLab shows of a collapsed output: the first non-empty line of the first output."""
+    outputs = cell.get("outputs") or []
+    if not outputs:
+        return ""
+    data = outputs[0].get("data") or {}
+    for key in ("text/html", "image/svg+xml", "text/markdown", "text/plain"):
+        if key in data:
+            text = "".join(data[key]) if isinstance(data[key], list) else data[key]
+            return next((line for line in text.split("\n") if line), "")
+    return next((line for line in "".join(outputs[0].get("text", "")).split("\n") if line), "")
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_reveal_outputs_and_answers_start_collapsed(name: str) -> None:
+    cells = load(name)["cells"]
+    prompt_open = False
+    for i, cell in enumerate(cells):
+        meta = cell.get("metadata", {})
+        tags = meta.get("tags", [])
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            if "answer" in tags:
+                assert meta.get("jupyter", {}).get("source_hidden") is True, f"{name} cell {i}: an answer shown open"
+                assert source.startswith(NEUTRAL), f"{name} cell {i}: a collapsed answer shows its first line"
+                assert "**Predict" not in source, f"{name} cell {i}: a prompt hidden inside an answer"
+                prompt_open = False
+            else:
+                prompt_open = "**Predict" in source
+            continue
+        if prompt_open and cell.get("outputs"):
+            assert "reveal" in tags, f"{name} cell {i} answers a prediction: tag it reveal"
+        if "reveal" in tags:
+            assert meta.get("jupyter", {}).get("outputs_hidden") is True, f"{name} cell {i}: a reveal shown open"
+
+
+SPOILERS = {
+    # the first line of these reveals would be the answer itself; each starts with a neutral line
+    "02_inaddr_any": ("NODE1 sends from", "inaddr-any", "sent from host", "NODE2's card", "10.0.1.20"),
+    "03_reading_event_9301": ("True", "'NCOSTEST'", "4E4F4445 read by"),
+    "05_failover_and_fixes": ("m1 EXCLUS->EXA",),
+    "06_troubleshooting_challenges": ("✖ Not fixed yet",),
+    "07_the_bug_today": ("10.55.0.11:",),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPOILERS))
+def test_a_collapsed_reveal_does_not_show_its_answer_in_the_preview(name: str) -> None:
+    for i, cell in enumerate(load(name)["cells"]):
+        if "reveal" in cell.get("metadata", {}).get("tags", []):
+            first = _first_line(cell)
+            assert not first.startswith(SPOILERS[name]), f"{name} cell {i}: its collapsed preview reads {first!r}"

@@ -66,7 +66,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
-        description="KB Q169113 as a lesson: simulate a clustered Exchange 5.5 MTA presenting the wrong address.",
+        description="KB Q169113 as a lesson: simulate a clustered Exchange 5.5 MTA sending from the wrong address.",
         epilog="Start with: xcon-teach run kb-q169113 | head -30",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

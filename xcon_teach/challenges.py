@@ -19,7 +19,9 @@ gives a hint drawn from the first thing that went wrong.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import UsageError
 from .scenario import Scenario, load_scenario
@@ -59,7 +61,7 @@ _FIREWALLED_PAIR = """
 title = "Two clusters behind a firewall that admits only virtual IPs"
 description = \"\"\"
 Both sites are clustered and a firewall in front of TCP port 102 admits only the two virtual IPs.
-The security team will not open it further: the fix must change what the MTAs present.
+The security team will not open it further: the fix must change what the MTAs send from.
 \"\"\"
 [hosts.NODEA1]
 addresses = ["10.0.0.11"]
@@ -110,7 +112,7 @@ at = 0
 from = "EXCLA"
 to = "EXCLUS"
 [model]
-hostname_stack = "receiver"  # the ticket was seen under hypothesis R; under S the host names would present the virtual IPs
+hostname_stack = "receiver"  # the ticket was seen under hypothesis R; under S the host names would send from the virtual IPs
 """
 
 CHALLENGES = (
@@ -151,7 +153,7 @@ CHALLENGES = (
         source="both-clustered",
     ),
     Challenge(
-        name="firewall",
+        name="allowlist",
         title="Only the virtual IPs may pass",
         story="Both sites are clustered and use host names, but a firewall admits TCP 102 only from the virtual IPs, "
         "and the security team will not change it.",
@@ -168,6 +170,10 @@ def challenge(name: str) -> Challenge:
     raise UsageError(f"no challenge named {name!r}; choose one of {', '.join(c.name for c in CHALLENGES)}")
 
 
+RULES = ("mail both ways", "survives failover", "no refusal left", "both hypotheses")
+"""The four grading rules, by name (the CSV gradebook has a column each)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     passed: bool
@@ -175,14 +181,24 @@ class Verdict:
     """One line per check: what passed and what did not."""
     hint: str
     """Where to look next ("" when passed)."""
+    rules: tuple[tuple[str, bool], ...] = ()
+    """Each of :data:`RULES` and whether it holds (empty when the attempt changed the problem itself)."""
+
+    @property
+    def failed_rules(self) -> tuple[str, ...]:
+        return tuple(name for name, ok in self.rules if not ok)
 
     def __str__(self) -> str:
-        head = (
-            "✔ Fixed: mail flows both ways, survives failover, and nobody refuses, under both readings of the workaround."
-            if self.passed
-            else "✖ Not fixed yet."
-        )
-        lines = [head, *(f"  - {f}" for f in self.findings)]
+        if self.passed:
+            head = "✔ Fixed: mail flows both ways, survives failover, and nobody refuses, under both readings of the workaround."
+        elif self.failed_rules:
+            head = "✖ Not fixed yet: fails " + ", ".join(f"'{r}'" for r in self.failed_rules) + "."
+        else:
+            head = "✖ Not fixed yet."
+        lines = ["Graded by outcome, under both readings of the workaround:", head]
+        if self.rules:
+            lines.append("  rules: " + " · ".join(f"{'✔' if ok else '✖'} {name}" for name, ok in self.rules))
+        lines += [f"  - {f}" for f in self.findings]
         if self.hint:
             lines.append(f"Hint: {self.hint}")
         return "\n".join(lines)
@@ -232,6 +248,12 @@ def _refusal_hint(refused: Attempt, trace: Trace) -> str:
     cx = refused.connection
     assert cx.receiver is not None
     s = trace.scenario
+    if cx.receiver == cx.sender:  # the Stack tab names the sender itself: it dialled its own MTA
+        typed = s.connector(cx.sender, cx.remote).address
+        return (
+            f"{cx.sender}'s Stack tab for {cx.remote} says {typed}, which is {cx.sender} itself, so {cx.sender} connected "
+            f"to its own MTA. Type the name or the address of {cx.remote} there."
+        )
     local = [c for c in s.connectors if c.server == cx.receiver]
     by_ip = [c.address for c in local if c.stack == "ip"]
     by_name = [c.address for c in local if c.stack == "hostname"]
@@ -251,7 +273,7 @@ def _refusal_hint(refused: Attempt, trace: Trace) -> str:
     else:
         names = f"and its reverse lookup found no name at all, while its host-name connectors expect {', '.join(by_name)}"
     return (
-        f"{seen}; {addresses}, {names}. Make {cx.sender} present an address {cx.receiver} lists, "
+        f"{seen}; {addresses}, {names}. Make {cx.sender} send from an address {cx.receiver} lists, "
         f"or make the name {cx.receiver} finds for {cx.wire} match a host-name connector."
     )
 
@@ -280,7 +302,7 @@ def _first_hint(trouble: Attempt | None, trace: Trace) -> str:
     if trouble.outcome == "refused":
         return _refusal_hint(trouble, trace)
     if trouble.failure == "firewall":
-        return f"the firewall dropped {cx.wire}: it admits only {', '.join(trace.scenario.firewall.allow_sources or ())}. Which address does {cx.sender} present, and how could it present another?"
+        return f"the firewall dropped {cx.wire}: it admits only {', '.join(trace.scenario.firewall.allow_sources or ())}. Which address does {cx.sender} send from, and how could it send from another?"
     if trouble.failure in ("no host", "no MTA"):
         return f"{cx.sender} connected to {cx.destination}, where no MTA answers ({step.text.split(': ', 1)[-1]}). Which address always reaches the MTA, wherever it runs?"
     if trouble.failure == "unresolved":
@@ -288,8 +310,11 @@ def _first_hint(trouble: Attempt | None, trace: Trace) -> str:
     return f"{cx.sender} could not bind its Stack IP Address Override: {step.text}"
 
 
-def check(name_or_challenge: str | Challenge, attempt: Scenario) -> Verdict:
-    """Grade ``attempt`` (the learner's edited scenario) against a challenge, by outcome.
+def check(name_or_challenge: str | Challenge, attempt: Scenario | str | os.PathLike[str] | Any) -> Verdict:
+    """Grade ``attempt`` against a challenge, by outcome.
+
+    ``attempt`` is the learner's edited scenario: a :class:`Scenario`, a lab (its current
+    scenario is graded), or the path of a TOML file the learner handed in.
 
     Examples
     --------
@@ -302,6 +327,8 @@ def check(name_or_challenge: str | Challenge, attempt: Scenario) -> Verdict:
     True
     """
     c = name_or_challenge if isinstance(name_or_challenge, Challenge) else challenge(name_or_challenge)
+    if not isinstance(attempt, Scenario):
+        attempt = attempt.scenario if hasattr(attempt, "scenario") else load_scenario(attempt)
     problems = _unchanged(c.scenario, attempt)
     if problems:
         return Verdict(
@@ -312,12 +339,17 @@ def check(name_or_challenge: str | Challenge, attempt: Scenario) -> Verdict:
     findings: list[str] = []
     hints: dict[Hypothesis, str] = {}
     shown = attempt.hostname_stack  # the reading the learner is looking at is graded first
+    held = {h: [True, True, True] for h in HYPOTHESES}  # per reading: both ways, after failover, no refusal
     for h in (shown, *(x for x in HYPOTHESES if x != shown)):
         reading = f"hypothesis {READING[h]}"
-        for what, variant in _variants(attempt.with_hypothesis(h)):
+        for k, (what, variant) in enumerate(_variants(attempt.with_hypothesis(h))):
             trace = simulate(variant)
             undelivered = [m for m in trace.messages if m.status != "delivered"]
             refusals = [a for a in trace.attempts() if a.failure == "no connector"]
+            if undelivered:
+                held[h][0 if k == 0 else 1] = False
+            if refusals:
+                held[h][2] = False
             if undelivered:
                 routes = ", ".join(f"{m.id} {m.sender}->{m.recipient} ({m.status})" for m in undelivered)
                 findings.append(f"{reading}, {what}: not delivered: {routes}")
@@ -331,22 +363,24 @@ def check(name_or_challenge: str | Challenge, attempt: Scenario) -> Verdict:
                 )
             else:
                 findings.append(f"{reading}, {what}: every message delivered, no refusals")
+    rules = (*zip(RULES[:3], held[shown], strict=True), (RULES[3], all(all(v) for v in held.values())))
     if not hints:
-        return Verdict(True, tuple(findings), "")
+        return Verdict(True, tuple(findings), "", rules)
     if len(hints) == len(HYPOTHESES):  # broken whichever reading is true: the reading is not the point
-        return Verdict(False, tuple(findings), hints.get(shown) or next(iter(hints.values())))
+        return Verdict(False, tuple(findings), hints.get(shown) or next(iter(hints.values())), rules)
     (h, hint), other = next(iter(hints.items())), READING[next(x for x in HYPOTHESES if x not in hints)]
     return Verdict(
         False,
         tuple(findings),
         f"it works under hypothesis {other}, but not under hypothesis {READING[h]} ({WHY[h]}), and nobody knows which is "
         f"true: {hint}",
+        rules,
     )
 
 
 HYPOTHESES: tuple[Hypothesis, ...] = ("sender", "receiver")
 READING = {"sender": "S", "receiver": "R"}
 WHY = {
-    "sender": "a host-name Stack makes the sender present its server's address",
+    "sender": "a host-name Stack makes the sender send from its server's address",
     "receiver": "the receiver finds the caller by the names node status lists",
 }

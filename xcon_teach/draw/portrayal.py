@@ -100,7 +100,7 @@ CHECK_LABELS = {
 }
 
 HYPOTHESES = {
-    "sender": ("hypothesis S", "hypothesis S: the sender presents its server's address"),
+    "sender": ("hypothesis S", "hypothesis S: the sender sends from its server's address"),
     "receiver": ("hypothesis R", "hypothesis R: the receiver finds the caller by name"),
 }
 

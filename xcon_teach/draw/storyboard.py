@@ -29,6 +29,7 @@ _EPISODE_KINDS = {
     "reverse",
     "accept",
     "refuse",
+    "disconnect",
     "retry",
 }
 

@@ -90,12 +90,32 @@ def _stack(s: Scenario, t: Target, stack: str, memory: Memory) -> Scenario:
     return s.with_stack(server, stack, address, remote=remote)  # type: ignore[arg-type]
 
 
+def _records(rows: tuple[tuple[str, str], ...]) -> str:
+    """A name table as the lab's field shows it: ``EXA=10.0.0.10, EXCLUS=10.0.1.20``."""
+    return ", ".join(f"{name}={ip}" for name, ip in rows)
+
+
+def _with_records(s: Scenario, table: str, text: str) -> Scenario:
+    """``s`` with its HOSTS file (or DNS A records) as typed in ``NAME=IP, ...`` form; a bad entry is refused."""
+    from ..errors import ScenarioError
+
+    rows: list[tuple[str, str]] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, eq, ip = part.partition("=")
+        if not eq or not name.strip() or not ip.strip():
+            raise ScenarioError(s.source, f"names.{table}", "write each entry as NAME=IP, separated by commas", part)
+        rows.append((name.strip(), ip.strip()))
+    return s.with_name_table(table, tuple(rows))
+
+
 def _text(value: str, width: str = "160px", placeholder: str = "") -> Any:
     return w.Text(value=value, placeholder=placeholder, continuous_update=False, layout=w.Layout(width=width))
 
 
 HYPOTHESES = [
-    ("S: the sender presents its server's address", "sender"),
+    ("S: the sender sends from its server's address", "sender"),
     ("R: the receiver finds the caller by name", "receiver"),
 ]
 """The two readings of DOMAIN.md 5b, as the lab offers them."""
@@ -183,6 +203,24 @@ CONTROLS: tuple[Control, ...] = (
         lambda s, t, v: w.Checkbox(value=v, description=f"PTR record {_ptr_ip(s, t.key)} → {t.key}", indent=False),
         lambda s, t: dict(s.names.ptr).get(_ptr_ip(s, t.key)) is not None,
         lambda s, t, v, m: s.with_ptr(_ptr_ip(s, t.key), t.key if v else None),
+    ),
+    Control(
+        "hosts",
+        "Name service",
+        "scenario",
+        lambda s, t, v: _text(v, "420px", "NAME=IP, NAME=IP"),
+        lambda s, t: _records(s.names.hosts),
+        lambda s, t, v, m: _with_records(s, "hosts", v),
+        lambda t: "HOSTS file",
+    ),
+    Control(
+        "dns",
+        "Name service",
+        "scenario",
+        lambda s, t, v: _text(v, "420px", "NAME=IP, NAME=IP"),
+        lambda s, t: _records(s.names.dns),
+        lambda s, t, v, m: _with_records(s, "dns", v),
+        lambda t: "DNS A records",
     ),
     Control(
         "netbios",

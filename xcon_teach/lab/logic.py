@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..scenario import Connector, Scenario
 from ..sim import Step, Trace
+from ..sim.steps import NOTABLE_KINDS
 
 __all__ = [
     "INTERESTING",
@@ -22,8 +23,9 @@ __all__ = [
     "interesting_frames",
 ]
 
-INTERESTING = frozenset({"refuse", "event", "deliver", "ndr", "accept", "failover", "drop"})
-"""Step kinds the "next event" and "previous event" buttons stop at."""
+INTERESTING = NOTABLE_KINDS
+"""Step kinds the "next event" and "previous event" buttons always stop at (the core's table); they
+also stop where an attempt failed before any MTA looked (:attr:`xcon_teach.sim.Step.notable`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +138,7 @@ def decisive_step(trace: Trace, f: Focus | None) -> int | None:
 
 def interesting_frames(trace: Trace, frame_steps: list[int]) -> list[int]:
     """Positions in ``frame_steps`` whose step is a refusal, a 9301, a delivery, an NDR, an acceptance or a failover."""
-    return [k for k, i in enumerate(frame_steps) if trace.steps[i].kind in INTERESTING]
+    return [k for k, i in enumerate(frame_steps) if trace.steps[i].notable]
 
 
 def address_after_stack_change(s: Scenario, connector: Connector, stack: str, remembered_ip: str | None) -> str:

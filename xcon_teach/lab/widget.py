@@ -106,7 +106,7 @@ class Lab:
     >>> lab.controls["stack:EXA"].value = "hostname"
     >>> lab.scenario.connector("EXA").address
     'EXCLUS'
-    >>> [m.status for m in lab.trace.messages]  # hypothesis S: EXCLUS still presents 10.0.1.11, named NODE1
+    >>> [m.status for m in lab.trace.messages]  # hypothesis S: EXCLUS still sends from 10.0.1.11, named NODE1
     ['ndr', 'delivered']
     >>> lab.controls["hypothesis"].value = "receiver"
     >>> [m.status for m in lab.trace.messages]  # hypothesis R: node status also lists EXCLUS
@@ -166,7 +166,7 @@ class Lab:
         self._memory = {c.label: c.address for c in scenario.connectors if c.stack == "ip"}
         self._fields = []
         self.scenario = scenario
-        self.picture = Picture(scenario, panels=False)
+        self.picture = Picture(scenario, panels=False, compress=1)
         self.status = w.HTML()
         natural = f"{round(self.picture.size[0])}px"
         self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width=natural, min_width="420px"))
@@ -372,7 +372,7 @@ class Lab:
         if self.picture.fits(scenario):
             self.picture.configure(scenario)  # the name service box shows PTR records and NetBIOS
         else:
-            self.picture = Picture(scenario, panels=False)
+            self.picture = Picture(scenario, panels=False, compress=1)
         if not first:
             self._sync_fields()
         self._view = TraceView(trace)

@@ -130,7 +130,7 @@ def attempt_lines(
     >>> from xcon_teach import load_scenario, simulate
     >>> trace = simulate(load_scenario("override"))
     >>> print(attempt_lines(trace, "EXCLUS", at=3600, kinds={"present"}), end="")
-    01:00:00  EXCLUS   present    EXCLUS binds its Stack IP Address Override 10.0.1.20 before connecting: it is the From IP address, so it presents 10.0.1.20  [DOC Q197378]
+    01:00:00  EXCLUS   present    EXCLUS binds its Stack IP Address Override 10.0.1.20 before connecting: it is the From IP address, so it sends from 10.0.1.20  [DOC Q197378]
     >>> kb = simulate(load_scenario("kb-q169113"), until=0)
     >>> print(attempt_lines(kb, "EXCLUS->EXA", actor="EXCLUS"), end="")  # doctest: +ELLIPSIS
     00:00:00  EXCLUS   attempt    EXCLUS opens an association to EXA for m1 (attempt 1 of at most 144)  [MODEL]
@@ -139,6 +139,7 @@ def attempt_lines(
     00:00:00  EXCLUS   present    ...
     00:00:00  EXCLUS   present    ...
     00:00:00  EXCLUS   connect    ...
+    00:00:00  EXCLUS   disconnect ...
     00:00:00  EXCLUS   retry      EXCLUS will try again in 600 s (open interval), at 00:10:00: attempt 2 of at most 144  [DOC Q234157]
     """
     wanted = None if kinds is None else {fold(k) for k in kinds}

@@ -103,7 +103,7 @@ def retry_summary(trace: Trace, message: str) -> str:
     Returns
     -------
     str
-        A few lines: the route, the number of attempts and when the first and last were made, the
+        A few lines (the first names the message, so a collapsed output gives nothing away): the route, the number of attempts and when the first and last were made, the
         gaps between attempts, the connector's Override tab values, and the ending (delivered,
         returned as an NDR, or still queued).
 
@@ -117,7 +117,8 @@ def retry_summary(trace: Trace, message: str) -> str:
     >>> from xcon_teach import load_scenario, simulate
     >>> s = load_scenario("kb-q169113").with_retries("EXCLUS", max_open_retries=3, open_interval=300)
     >>> print(retry_summary(simulate(s), "m1"), end="")
-    m1 EXCLUS->EXA: 3 attempts, the first at 00:00:00, the last at 00:10:00, 300 s apart
+    m1, from EXCLUS to EXA:
+    3 attempts, the first at 00:00:00, the last at 00:10:00, 300 s apart
     Override tab of EXCLUS->EXA: max open retries 3 (the tries in all), open interval 300 s; the last try 2 x 300 s = 600 s after the first
     returned to its sender as a non-delivery report (NDR) at 00:10:00
     """
@@ -137,7 +138,7 @@ def retry_summary(trace: Trace, message: str) -> str:
     else:
         when = f"1 attempt, at {clock(times[0])}" if times else "no attempt"
     retries, interval, n = c.max_open_retries, c.open_interval, tries(c)
-    lines = [f"{m.id} {m.sender}->{m.recipient}: {when}"]
+    lines = [f"{m.id}, from {m.sender} to {m.recipient}:", when[0].upper() + when[1:]]
     if len(times) > 1 or m.status != "delivered":
         read = "" if retries else ", read as 1"
         lines.append(

@@ -41,7 +41,7 @@ __all__ = [
 
 Stack = Literal["ip", "hostname"]
 Hypothesis = Literal["sender", "receiver"]
-"""Why a Remote host name stack works (DOMAIN.md 5b): hypothesis S, "the sender presents its server's
+"""Why a Remote host name stack works (DOMAIN.md 5b): hypothesis S, "the sender sends from its server's
 address", or hypothesis R, "the receiver finds the caller by name". Neither is documented."""
 DEFAULT_HYPOTHESIS: Hypothesis = "sender"
 

@@ -165,6 +165,25 @@ class Scenario(ScenarioFields):
             ptr.append((ip, name))
         return self.replace(names=dataclasses.replace(self.names, ptr=tuple(ptr)))
 
+    def with_hosts(self, name: str, ip: str | None) -> Scenario:
+        """Add or replace (or with None remove) the HOSTS file entry for ``name`` (any case)."""
+        return self._with_name_record("hosts", name, ip)
+
+    def with_dns(self, name: str, ip: str | None) -> Scenario:
+        """Add or replace (or with None remove) the DNS A record for ``name`` (any case)."""
+        return self._with_name_record("dns", name, ip)
+
+    def with_name_table(self, table: str, rows: tuple[tuple[str, str], ...]) -> Scenario:
+        """The HOSTS file (``table="hosts"``) or the DNS A records (``"dns"``) replaced by ``rows`` (name, IP)."""
+        names = dataclasses.replace(self.names, hosts=rows) if table == "hosts" else dataclasses.replace(self.names, dns=rows)
+        return self.replace(names=names)
+
+    def _with_name_record(self, table: str, name: str, ip: str | None) -> Scenario:
+        rows = [(k, v) for k, v in getattr(self.names, table) if k.casefold() != name.casefold()]
+        if ip is not None:
+            rows.append((name, ip))
+        return self.with_name_table(table, tuple(rows))
+
     def with_netbios(self, on: bool) -> Scenario:
         """Turn NetBIOS name service (WINS and node status) on or off."""
         return self.replace(names=dataclasses.replace(self.names, netbios=on))

@@ -1,4 +1,4 @@
-"""The sender's rule: which source address does the MTA present? (DOMAIN.md section 4)
+"""The sender's rule: which source address does the MTA send from? (DOMAIN.md section 4)
 
 :data:`SOURCE_RULES` is the rule, as a table :func:`choose_source` runs top to bottom; the first
 row that decides gives the source address of the connection:
@@ -82,7 +82,7 @@ def _override(a: _Ask) -> _Chosen | None:
         return None
     if ip in a.held:
         a.note(
-            f"{c.server} binds its Stack IP Address Override {ip} before connecting: it is the From IP address, so it presents {ip}",
+            f"{c.server} binds its Stack IP Address Override {ip} before connecting: it is the From IP address, so it sends from {ip}",
             "DOC Q197378",
             "override-from-address",
         )
@@ -110,13 +110,13 @@ def _fix(a: _Ask) -> _Chosen | None:
     vips = a.cluster.virtual_ips
     server = a.connector.server
     if len(vips) == 1:
-        a.note(f"With {how}, {server}'s MTA presents the virtual IP {vips[0]}, not {a.host}'s own address", "MODEL")
+        a.note(f"With {how}, {server}'s MTA sends from the virtual IP {vips[0]}, not {a.host}'s own address", "MODEL")
         return _Chosen(vips[0])
     ip = vips[a.turn % len(vips)]
-    a.note(f"With {how}, {server}'s MTA presents a virtual IP of {a.cluster.virtual_name}, not {a.host}'s own address", "MODEL")
+    a.note(f"With {how}, {server}'s MTA sends from a virtual IP of {a.cluster.virtual_name}, not {a.host}'s own address", "MODEL")
     a.note(
         f"The transport uses each of {server}'s virtual IPs, {', '.join(vips)}; taken in turn (the turns are a model "
-        f"assumption), this try presents {ip}",
+        f"assumption), this try sends from {ip}",
         "DOC Q197378",
         "multi-vip-all-used",
     )
@@ -130,7 +130,7 @@ def _own_name(a: _Ask) -> _Chosen | None:
     server = a.connector.server
     ip = a.cluster.virtual_ip if a.cluster is not None else s.host(a.server.host).primary
     a.note(
-        f"{server}'s Stack tab names a remote host, so its MTA presents the address of its own server name {server}, {ip} "
+        f"{server}'s Stack tab names a remote host, so its MTA sends from the address of its own server name {server}, {ip} "
         "(hypothesis S, one of two readings of why Remote host name works)",
         "HYPOTHESIS S",
     )
@@ -187,7 +187,7 @@ def choose_source(world: World, c: Connector, destination: str, *, turn: int = 0
     """The source address ``c``'s MTA presents on a connection to ``destination`` made now: the first rule that decides.
 
     ``turn`` counts the earlier tries of ``c``'s server that presented a virtual IP by the fix, so
-    a server with several virtual IPs presents them in turn (DOMAIN.md section 9).
+    a server with several virtual IPs sends from them in turn (DOMAIN.md section 9).
     """
     host = world.mta_host(c.server)
     ask = _Ask(

@@ -314,6 +314,12 @@ class _Run:
             return None
         cx = dataclasses.replace(cx, phase="refused", failure=decision.failure)
         self.emit(t, verdict, cx, lookup)
+        # The sender's side of the refusal, as the sender sees it: the association closes on it.
+        text = (
+            f"{conn.server}'s MTA sees the association closed by {receiver} and records no reason: it logs nothing "
+            "(how Exchange refused on the wire is not documented; the live lab sends an RFC 1006 disconnect, reason 136)"
+        )
+        self.emit(t, Note(kind="disconnect", actor=conn.server, text=text, basis="MODEL"), cx)
         return self.fail(t, c, msgs, cx)
 
     def fail(self, t: float, c: int, msgs: list[int], cx: Connection) -> None:

@@ -46,6 +46,7 @@ StepKind = Literal[
     "reverse",
     "accept",
     "refuse",
+    "disconnect",
     "retry",
     "ndr",
     "deliver",
@@ -56,6 +57,11 @@ StepKind = Literal[
     "end",
 ]
 """What a step is about; a typo in a kind fails type-checking."""
+NOTABLE_KINDS: frozenset[str] = frozenset({"accept", "refuse", "event", "deliver", "ndr", "failover", "drop"})
+"""Kinds of step that always change what happens to the mail or what the Event Viewer holds; a
+step of another kind is notable when it ends an attempt (a firewall drop, a refused TCP connect,
+a name that does not resolve, a failed bind): see :attr:`Step.notable`."""
+
 Outcome = Literal["found", "not found"]
 Phase = Literal["resolving", "connecting", "connected", "lookup", "accepted", "refused", "failed", "open", "dropped", "done"]
 Failure = Literal["unresolved", "bind failed", "firewall", "no host", "no MTA", "no connector", "wrong MTA"]
@@ -193,6 +199,12 @@ class Step:
     @property
     def basis_label(self) -> str:
         return basis_label(self.basis)
+
+    @property
+    def notable(self) -> bool:
+        """Whether this step is an event a learner jumps to: an outcome, a 9301, a failover, or where an attempt failed."""
+        failed = self.connection is not None and self.connection.phase == "failed" and self.kind != "retry"
+        return self.kind in NOTABLE_KINDS or failed
 
     def line(self) -> str:
         """The step as one line of the transcript."""

@@ -115,10 +115,10 @@ class Trace:
     def outcome_table(self) -> str:
         """A small table of message outcomes, for notebooks and the lab (no trailing newline).
 
-        ``on the wire`` is the source address of the last attempt; ``presented`` is what a
+        ``on the wire`` is the source address of the last attempt; ``receiver saw`` is what a
         receiving MTA saw, "-" when no MTA saw it (a firewall drop, say).
         """
-        rows = [("id", "route", "status", "attempts", "when", "on the wire", "presented")]
+        rows = [("id", "route", "status", "attempts", "when", "on the wire", "receiver saw")]
         for m in self.messages:
             when = m.delivered_at if m.delivered_at is not None else m.returned_at
             rows.append(
