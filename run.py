@@ -92,9 +92,15 @@ def run(cmd: list[str], **kw: object) -> int:
     return subprocess.run(cmd, cwd=ROOT, **kw).returncode  # type: ignore[call-overload]
 
 
+def lesson_env() -> dict[str, str]:
+    """The environment of the lesson lab: ``jupyter_config/`` first on the config path (nbgrader's panels off)."""
+    path = os.pathsep.join(p for p in (str(ROOT / "jupyter_config"), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p)
+    return {**os.environ, "JUPYTER_CONFIG_PATH": path}
+
+
 def lab(args: list[str]) -> int:
     extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # containers often run as root
-    return run([venv_tool("jupyter"), "lab", "--notebook-dir", str(ROOT / "notebooks"), *extra, *args])
+    return run([venv_tool("jupyter"), "lab", "--notebook-dir", str(ROOT / "notebooks"), *extra, *args], env=lesson_env())
 
 
 def present(args: list[str]) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -129,6 +130,7 @@ def _server_env(home: Path) -> dict[str, str]:
     return {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_CONFIG_PATH": str(ROOT / "jupyter_config"),  # as python3 run.py lab: nbgrader's panels off
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
@@ -264,7 +266,9 @@ def test_jupyterlab_runs_the_start_notebook_and_the_lab_responds(browser: Any, j
         first_src = page.locator(".xcon-lab img").first.get_attribute("src")
 
         page.locator(".xcon-lab .widget-toggle-buttons").first.get_by_text("Remote host name", exact=True).click()
-        page.wait_for_function("document.querySelector('.xcon-lab input[type=text]').value === 'EXCLUS'", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('.xcon-lab .xcon-settings input[type=text]').value === 'EXCLUS'", timeout=30_000
+        )
         # one click shows its effect: the lab jumps to the moment EXA decides; under hypothesis S
         # (the default) the host name on EXA alone does not help, under R it does
         _wait_narration(page, "EXA refuses the association")
@@ -280,10 +284,10 @@ def test_jupyterlab_runs_the_start_notebook_and_the_lab_responds(browser: Any, j
         page.screenshot(path=str(artifacts / "jupyterlab-2-found.png"))
 
         page.locator(".xcon-lab .lm-TabBar-tab", has_text="Stack tab").first.click()
-        page.locator(".xcon-lab input[type=text]").first.wait_for(state="visible", timeout=30_000)
+        page.locator(".xcon-lab .xcon-settings input[type=text]").first.wait_for(state="visible", timeout=30_000)
         shown = page.locator(".xcon-lab img").first.get_attribute("src")
         assert shown != first_src  # a new picture replaces the image (so an unchanged src means no redraw)
-        address = page.locator(".xcon-lab input[type=text]").first
+        address = page.locator(".xcon-lab .xcon-settings input[type=text]").first
         address.fill("10.0.1.300")
         address.press("Enter")
         page.get_by_text("not a valid IPv4 address").first.wait_for(timeout=30_000)
@@ -329,7 +333,9 @@ def test_voila_presenter_mode_hides_code_and_one_click_updates_the_picture(brows
         page.screenshot(path=str(artifacts / "voila-1-presenter.png"))
         before = _picture(page)
         page.locator(".xcon-lab .widget-toggle-buttons").first.get_by_text("Remote host name", exact=True).click()
-        page.wait_for_function("document.querySelector('.xcon-lab input[type=text]').value === 'EXCLUS'", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('.xcon-lab .xcon-settings input[type=text]').value === 'EXCLUS'", timeout=30_000
+        )
         _wait_narration(page, "EXA refuses the association")  # under hypothesis S, the default
         assert _picture(page) != before
         for what in ("text=Event Viewer", "text=Queues and messages"):  # nothing jumped
@@ -444,7 +450,9 @@ def test_the_lab_in_jupyterlab_passes_axe_and_works_from_the_keyboard(browser: A
         page.locator(".xcon-lab").first.click(position={"x": 5, "y": 5})  # start inside the lab
         _tab_to(page, "el.closest('.xcon-lab') && el.textContent.trim() === 'Remote host name'")
         page.keyboard.press("Enter")
-        page.wait_for_function("document.querySelector('.xcon-lab input[type=text]').value === 'EXCLUS'", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('.xcon-lab .xcon-settings input[type=text]').value === 'EXCLUS'", timeout=30_000
+        )
         _wait_narration(page, "EXA refuses the association")
         _tab_to(page, "el.closest('.xcon-lab') && el.getAttribute('role') === 'slider'")
         before = _narration(page)
@@ -503,18 +511,25 @@ def test_a_fresh_notebook_shows_prompts_not_answers(browser: Any, jupyterlab: st
     """Issue 13: reveal outputs and answers are collapsed until the learner runs or expands them."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{jupyterlab}/lab/tree/01_the_symptom.ipynb")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        page.wait_for_selector(".jp-OutputPlaceholder", timeout=30_000)
+        # a workspace of its own, reset: only this notebook open, as a student opens it
+        page.goto(f"{jupyterlab}/lab/workspaces/fresh-student/tree/01_the_symptom.ipynb?reset")
+        page.locator(".lm-TabBar-tab.lm-mod-current", has_text="01_the_symptom.ipynb").wait_for(timeout=60_000)
+        shown = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        shown.locator(".jp-Cell", has_text="The symptom").first.wait_for(timeout=60_000)
+        shown.locator(".jp-OutputPlaceholder").first.wait_for(timeout=30_000)
         page.screenshot(path=str(artifacts / "reveal-1-fresh.png"))
+        # nbgrader is installed for the course's tests, but its menus and panels stay out of the lessons
+        page.locator(".lm-MenuBar-itemLabel", has_text="Help").first.wait_for(state="visible", timeout=30_000)
+        assert page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 0
+        assert page.get_by_text("Create Assignment").count() == 0
         # the outcome table and its explanation are on the page, but collapsed
-        assert not page.get_by_text("m2, from EXA to the cluster, arrives after 2 seconds").first.is_visible()
-        table_rows = page.locator(".jp-OutputArea-output", has_text="ndr        144")
+        assert not shown.get_by_text("m2, from EXA to the cluster, arrives after 2 seconds").first.is_visible()
+        table_rows = shown.locator(".jp-OutputArea-output", has_text="ndr        144")
         assert table_rows.count() == 0 or not table_rows.first.is_visible()
-        placeholders = page.locator(".jp-OutputPlaceholder")
+        placeholders = shown.locator(".jp-OutputPlaceholder")
         assert placeholders.count() >= 2
         assert "ndr" not in placeholders.first.inner_text()  # the preview is the table's header, not its answer
-        answer = page.locator(".jp-InputPlaceholder", has_text="expand this cell once you have made your prediction")
+        answer = shown.locator(".jp-InputPlaceholder", has_text="expand this cell once you have made your prediction")
         for _ in range(20):  # the notebook renders the cells near the viewport: scroll until one is there
             if answer.count():
                 break
@@ -524,7 +539,22 @@ def test_a_fresh_notebook_shows_prompts_not_answers(browser: Any, jupyterlab: st
         # running the cells shows their outputs
         _wait_kernel_connected(jupyterlab)
         _run_all_cells(page)
-        page.locator(".jp-OutputArea-output", has_text="00:00:02").first.wait_for(state="visible", timeout=60_000)
+        shown.locator(".jp-OutputArea-output", has_text="00:00:02").first.wait_for(state="visible", timeout=60_000)
         page.screenshot(path=str(artifacts / "reveal-2-after-run.png"))
     finally:
         page.close()
+
+
+def test_each_worksheet_prints_on_one_page_and_passes_axe(browser: Any, tmp_path: Path) -> None:
+    from xcon_teach.classroom.plan import lessons, write_worksheets
+
+    pages = [p for p in write_worksheets(tmp_path, lessons()) if p.suffix == ".html"]
+    assert len(pages) == 7
+    page = browser.new_page()
+    for path in pages:
+        page.goto(path.as_uri())
+        for paper in ("A4", "Letter"):
+            pdf = page.pdf(format=paper)
+            assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, f"{path.name} on {paper}: more than one page"
+        assert _serious(_axe(page, None)) == [], path.name
+    page.close()

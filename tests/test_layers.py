@@ -26,6 +26,7 @@ LAYERS = {
     "xcon_teach.challenges": 3,
     "xcon_teach.lab": 4,
     "xcon_teach.lessons": 5,
+    "xcon_teach.classroom": 5,
     "xcon_teach.__init__": 6,
     "xcon_teach.__main__": 6,
 }

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from .errors import XconError
+from .errors import UsageError, XconError
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -117,6 +117,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="for GIF and HTML: how long each frame shows (default 2.5)",
     )
 
+    release = sub.add_parser(
+        "release",
+        help="write the student version of the notebooks",
+        description="Write the lesson notebooks for students into OUT: no outputs, no answer cells, no instructor material.",
+        epilog="Example: xcon-teach release handout/",
+    )
+    release.add_argument("out", metavar="OUT", help="a new (or empty) folder")
+    release.add_argument("--notebooks", metavar="DIR", help="the folder of lesson notebooks (default: this clone's notebooks/)")
+    release.add_argument(
+        "--with-explanations", action="store_true", help="keep the explanations after each prediction, collapsed"
+    )
+    release.add_argument("--force", action="store_true", help="write into OUT even if it is not empty")
+
+    grade = sub.add_parser(
+        "grade",
+        help="grade hand-ins against a challenge",
+        description="Grade the scenario files students saved from the lab against a challenge, by outcome, under both "
+        "hypotheses; print a table, and with --csv write the gradebook.",
+        epilog="Example: xcon-teach grade one-side handins/ --csv grades.csv",
+    )
+    grade.add_argument("challenge", metavar="CHALLENGE", help="a challenge name (the-kb-case, one-side, ...)")
+    grade.add_argument("files", metavar="FILE_OR_FOLDER", nargs="+", help="hand-in TOML files, or folders of them")
+    grade.add_argument("--csv", metavar="OUT.csv", help="write the gradebook as CSV (one row a hand-in)")
+
+    plan = sub.add_parser(
+        "plan",
+        help="the 50-minute plan: the core path, its measured timing, the worksheets",
+        description="Print the core path through the lessons (the cells tagged core): cells to run, predictions to "
+        "pause on, minutes measured at 150 words a minute plus 45 s a pause; with --worksheets write one printable "
+        "worksheet a lesson.",
+        epilog="Example: xcon-teach plan --worksheets worksheets/",
+    )
+    plan.add_argument("--notebooks", metavar="DIR", help="the folder of lesson notebooks (default: this clone's notebooks/)")
+    plan.add_argument("--sheet", action="store_true", help="print the full run sheet (Markdown), as in the instructor guide")
+    plan.add_argument("--worksheets", metavar="OUT", help="write the worksheets (Markdown and printable HTML) into OUT")
+
     from .live.cli import add_parser as add_live_parser
 
     add_live_parser(sub)
@@ -137,7 +173,6 @@ def _list(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _show(args: argparse.Namespace, out: TextIO) -> None:
-    from .errors import UsageError
     from .scenario import library
 
     if not library.exists(args.name):
@@ -149,8 +184,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
     from . import simulate
 
     if args.json and args.summary:
-        from .errors import UsageError
-
         raise UsageError("run: --json already holds the outcomes; give --json or --summary, not both")
     trace = simulate(_scenario(args), until=args.until)
     if args.summary:
@@ -162,7 +195,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
 def _export(args: argparse.Namespace, out: TextIO) -> None:
     from . import simulate
     from .draw.export import check_output, export
-    from .errors import UsageError
 
     if args.frame is not None and not str(args.output).lower().endswith(".png"):
         raise UsageError(f"--frame: picks the frame of a .png; a .gif, .html or .pdf shows them all (got {args.frame})")
@@ -170,6 +202,41 @@ def _export(args: argparse.Namespace, out: TextIO) -> None:
     trace = simulate(_scenario(args), until=args.until)
     written = export(trace, args.output, frame=args.frame, seconds_per_frame=args.seconds_per_frame)
     out.write(f"wrote {written}\n")
+
+
+def _release(args: argparse.Namespace, out: TextIO) -> None:
+    from .classroom.release import release
+
+    written = release(args.out, notebooks=args.notebooks, explanations=args.with_explanations, force=args.force)
+    out.write(f"wrote {len(written)} files into {args.out}\n")
+
+
+def _plan(args: argparse.Namespace, out: TextIO) -> None:
+    from .classroom.plan import lessons, run_sheet, table, write_worksheets
+
+    plan = lessons(args.notebooks)
+    out.write(run_sheet(plan) if args.sheet else table(plan))
+    if args.worksheets:
+        written = write_worksheets(args.worksheets, plan)
+        out.write(f"wrote {len(written) // 2} worksheets (Markdown and HTML) into {args.worksheets}\n")
+
+
+def _grade(args: argparse.Namespace, out: TextIO) -> int:
+    from .challenges import challenge
+    from .classroom.grade import grade_files, gradebook_csv, hand_ins, table
+
+    try:
+        c = challenge(args.challenge)
+    except XconError as exc:
+        raise UsageError(f"CHALLENGE: {exc}") from None
+    grades = grade_files(c, hand_ins(args.files))
+    out.write(table(grades))
+    if args.csv:
+        from pathlib import Path
+
+        Path(args.csv).write_text(gradebook_csv(grades), encoding="utf-8")
+        out.write(f"wrote {args.csv}\n")
+    return 0
 
 
 def _live(args: argparse.Namespace, out: TextIO) -> int:
@@ -184,6 +251,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int | None]] = {
     "run": _run,
     "export": _export,
     "live": _live,
+    "release": _release,
+    "grade": _grade,
+    "plan": _plan,
 }
 
 

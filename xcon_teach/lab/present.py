@@ -70,8 +70,12 @@ def presenter_layout(lab: Lab) -> list[Any]:
     lab.widget.add_class("xcon-presenter")
     lab.image.add_class("xcon-picture")
     lab.settings.add_class("xcon-settings")
-    lab.controls["scenario"].layout.width = "340px"
-    title = w.HTML(f"<div class='xcon-title'><b>{escape(lab.scenario.title)}</b></div>", layout=w.Layout(width="40%"))
+    # On the projector: pick and reset only (saving a hand-in is the student's lab, not the class's screen).
+    lab.header.children = [lab.controls[k] for k in ("scenario", "reset") if k in lab.controls]
+    if "scenario" in lab.controls:
+        lab.controls["scenario"].layout.width = "340px"
+    heading = f"Ticket: {lab.challenge.title}" if lab.challenge else lab.scenario.title
+    title = w.HTML(f"<div class='xcon-title'><b>{escape(heading)}</b></div>", layout=w.Layout(width="40%"))
     right = w.VBox(
         [
             _panel(lab.narration, "124px"),

@@ -18,14 +18,16 @@ import functools
 import os
 from collections.abc import Callable
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 from IPython.display import HTML, Javascript, display
 
+from ..challenges import Challenge
 from ..draw import TraceView, key_frame, portray, storyboard
 from ..draw.picture import Picture
-from ..errors import ScenarioError, XconError
+from ..errors import ScenarioError, UsageError, XconError, show_value
 from ..scenario import Scenario, library, load_scenario
 from ..sim import Trace, simulate
 from . import logic, panels
@@ -83,6 +85,11 @@ def classroom_layout(lab: Lab) -> list[Any]:
 class Lab:
     """The classroom lab for one scenario (a :class:`Scenario`, a built-in name or a TOML path).
 
+    Given a troubleshooting :class:`~xcon_teach.challenges.Challenge`, the lab is the student's
+    view of it: it shows the ticket's symptom, never the scenario's title or description (they
+    state the diagnosis), and offers no other scenario to pick. ``lab.save(path)`` (or the Save
+    button) writes the scenario the lab holds as TOML, a hand-in for ``xcon-teach grade``.
+
     Attributes
     ----------
     scenario, trace
@@ -96,7 +103,7 @@ class Lab:
         ``fix:<server>``, ``ptr:<node>``, ``netbios``, ``hypothesis``, ``scenario``, ``reset``, ``frame``,
         ``play``, ``speed``, ``every_step``, ``step_back``, ``step_forward``, ``prev_event``,
         ``next_event``, ``predict:address``, ``predict:found``, ``predict:check``,
-        ``compare:keep``, ``compare:jump``.
+        ``compare:keep``, ``compare:jump``, ``save:path``, ``save``.
     widget
         The top-level widget (what a notebook displays).
 
@@ -114,7 +121,10 @@ class Lab:
     """
 
     def __init__(
-        self, scenario_or_name: Scenario | str | os.PathLike[str] = "kb-q169113", *, layout: Layout | None = None
+        self,
+        scenario_or_name: Scenario | Challenge | str | os.PathLike[str] = "kb-q169113",
+        *,
+        layout: Layout | None = None,
     ) -> None:
         self._layout = layout or classroom_layout
         self.widget = w.VBox(layout=w.Layout(width="100%"))
@@ -132,7 +142,13 @@ class Lab:
         self._extras: w.Accordion | None = None
         self._captions: list[str | None] = []
         self._links: list[Any] = []
-        self._initial = load_scenario(scenario_or_name)
+        self.challenge: Challenge | None = None
+        """The ticket this lab is the student's view of, if any."""
+        if isinstance(scenario_or_name, Challenge):
+            self.challenge = scenario_or_name
+            self._initial = scenario_or_name.scenario
+        else:
+            self._initial = load_scenario(scenario_or_name)
         """The scenario the lab was made with: "(this lab's own scenario)" in the picker goes back to it."""
         self._load(self._initial)
 
@@ -180,6 +196,7 @@ class Lab:
         self.comparison = w.HTML()
         self.header = self._header()
         self.settings = self._settings(scenario)
+        self.settings.add_class("xcon-settings")
         self.playback = self._playback()
         extras = w.Accordion(children=[self._predict_panel(), self._compare_panel(), self.transcript], selected_index=None)
         self._extras = extras
@@ -206,6 +223,22 @@ class Lab:
         self._links = []
 
     def _header(self) -> w.Widget:
+        reset = w.Button(description="Reset", icon="undo", tooltip="Back to the scenario as it was loaded")
+        self.controls["reset"] = reset
+        reset.on_click(self._guard("reset", lambda _: self._on_reset()))
+        where = w.Text(
+            value=self._save_name(), description="Save as", style={"description_width": "60px"}, layout=w.Layout(width="260px")
+        )
+        save = w.Button(description="Save", icon="save", tooltip="Write the scenario as it is now to a TOML file (a hand-in)")
+        self.controls["save:path"] = where
+        self.controls["save"] = save
+        save.on_click(self._guard("save", lambda _: self._on_save()))
+        c = self.challenge
+        if c is not None:
+            # The student's view of a ticket: its symptom, not the scenario's title and description
+            # (which state the diagnosis), and no other scenario to pick (some are already fixed).
+            self.title = w.HTML(f"<b>Ticket {escape(c.name)} (level {c.level}): {escape(c.title)}</b><br>{escape(c.story)}")
+            return w.HBox([reset, where, save])
         picker = w.Dropdown(
             options=[(f"{n}: {library.summary(n)[0]}", n) for n in library.names()] + [("(this lab's own scenario)", "")],
             value=self._origin.source
@@ -214,15 +247,30 @@ class Lab:
             description="Scenario",
             layout=w.Layout(width="60%"),
         )
-        reset = w.Button(description="Reset", icon="undo", tooltip="Back to the scenario as it was loaded")
         self.controls["scenario"] = picker
-        self.controls["reset"] = reset
         picker.observe(self._guard("scenario", self._on_pick), names="value")
-        reset.on_click(self._guard("reset", lambda _: self._on_reset()))
         self.title = w.HTML(
             f"<b>{escape(self._origin.title)}</b><br><span style='color:#555'>{escape(self._origin.description)}</span>"
         )
-        return w.HBox([picker, reset])
+        return w.HBox([picker, reset, where, save])
+
+    def _save_name(self) -> str:
+        return f"{self.challenge.name if self.challenge else 'my-scenario'}.toml"
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the scenario the lab holds now as TOML (it loads back with ``xcon_teach.load_scenario``)."""
+        out = Path(path)
+        if out.suffix != ".toml":
+            raise UsageError(f"save:path: a hand-in is a .toml file (got {show_value(str(path))})")
+        try:
+            out.write_text(self.scenario.to_toml(), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"save:path: cannot write {show_value(str(path))}: {exc.strerror or exc}") from None
+        return out
+
+    def _on_save(self) -> None:
+        out = self.save(self.controls["save:path"].value.strip() or self._save_name())
+        self.status.value = f"<span role='status'>Saved the scenario as it is now to <code>{escape(str(out))}</code>.</span>"
 
     def _field(self, control: Control, target: Target, s: Scenario) -> w.Widget:
         """One setting's widget, registered under its key (and aliases), with its own error line beside it."""

@@ -39,6 +39,7 @@ __all__ = [
     "RECORDED_SCENARIO",
     "RUN_PLACEHOLDER",
     "SECONDS_PLACEHOLDER",
+    "THEN_AND_NOW",
     "KernelCase",
     "Pick",
     "RecordedRow",
@@ -50,6 +51,7 @@ __all__ = [
     "recorded_live_table",
     "recorded_rows",
     "recording_is_current",
+    "then_and_now",
     "why_not_live",
     "with_placeholders",
 ]
@@ -448,3 +450,26 @@ def kernel_cases_table(cases: Sequence[KernelCase] = KERNEL_CASES) -> str:
     table = [("case", "the rule says", "measured", "same?")]
     table += [(c.what, c.pick().shown, c.measured, "yes" if c.pick().shown == c.measured else "NO") for c in cases]
     return columns(table) + "\n"
+
+
+THEN_AND_NOW = """\
+| in KB Q169113 (1997-98) | today |
+|---|---|
+| the active node's own IP, which NT picks for an unbound socket (`INADDR_ANY`) | the node IP or pod IP: what the route's `src`, the prefix rules or SNAT pick |
+| the cluster's virtual IP, typed in Exchange Administrator | a VIP, an egress IP or a NAT gateway's address |
+| the receiver's Stack-tab check, Event 9301 and the refusal | an allowlist, an SPF record or a PTR check, and a rejection or a timeout |
+| Stack IP Address Override, the Q169113 fix | `bind()` (Postfix `smtp_bind_address`), a route `src` (Pacemaker IPsrcaddr), an egress IP; on Windows, `skipassource` on the other addresses |
+| failover moves the VIP, not the choice | a pod moves to another node; traffic leaves through another NAT address |
+| the host-name workaround: identity by name | identity by name or by credential (certificate, token) instead of by address |
+| the sender logs nothing while its queue grows | the client sees timeouts or refusals; the evidence is in the receiver's logs |
+"""
+"""Notebook 07's closing table (Markdown): each part of KB Q169113 and what plays its role today."""
+
+
+def then_and_now() -> str:
+    """The table of notebook 07, section 6, as Markdown: what each part of the 1997-98 case is today.
+
+    >>> then_and_now().splitlines()[0]
+    '| in KB Q169113 (1997-98) | today |'
+    """
+    return THEN_AND_NOW

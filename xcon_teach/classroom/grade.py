@@ -1,0 +1,87 @@
+"""Grade hand-ins: each file a student saved from the lab, against a challenge, by outcome.
+
+``xcon-teach grade CHALLENGE FILE_OR_FOLDER... [--csv OUT.csv]`` runs
+:func:`xcon_teach.challenges.check` on every hand-in (a folder stands for the ``*.toml`` files in
+it) and prints a table; ``--csv`` writes the gradebook: one row a hand-in, with whether it passed,
+each of the four rules and the hint. A hand-in that does not load is graded as failed, with the
+loader's one-line message as its hint, and the others are still graded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..challenges import RULES, Challenge, check
+from ..errors import ScenarioError, UsageError
+from ..scenario import load_scenario
+from ..text import columns
+
+__all__ = ["Grade", "grade_files", "gradebook_csv", "hand_ins"]
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    file: str
+    challenge: str
+    passed: bool
+    rules: tuple[tuple[str, bool], ...]
+    hint: str
+
+
+def hand_ins(paths: list[str]) -> list[Path]:
+    """The hand-in files: each file given, and the ``*.toml`` files of each folder given, in order."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out += sorted(path.glob("*.toml"))
+        elif path.exists():
+            out.append(path)
+        else:
+            raise UsageError(f"FILE: no such file or folder (got {p!r})")
+    if not out:
+        raise UsageError(f"FILE: no hand-in (*.toml) found in {', '.join(repr(p) for p in paths)}")
+    return out
+
+
+def grade_files(challenge: Challenge, files: list[Path]) -> list[Grade]:
+    grades = []
+    for f in files:
+        try:
+            verdict = check(challenge, load_scenario(f))
+        except ScenarioError as exc:
+            grades.append(Grade(str(f), challenge.name, False, (), f"the file does not load: {exc}"))
+            continue
+        grades.append(Grade(str(f), challenge.name, verdict.passed, verdict.rules, verdict.hint))
+    return grades
+
+
+def table(grades: list[Grade]) -> str:
+    rows: list[tuple[str, ...]] = [("file", "verdict", *RULES)]
+    for g in grades:
+        marks = dict(g.rules)
+        rows.append(
+            (g.file, "fixed" if g.passed else "not fixed", *(("✔" if marks[r] else "✖") if r in marks else "-" for r in RULES))
+        )
+    return columns(rows) + "\n"
+
+
+def gradebook_csv(grades: list[Grade]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["file", "challenge", "passed", *RULES, "hint"])
+    for g in grades:
+        marks = dict(g.rules)
+        w.writerow(
+            [
+                g.file,
+                g.challenge,
+                "pass" if g.passed else "fail",
+                *(("pass" if marks[r] else "fail") if r in marks else "" for r in RULES),
+                g.hint,
+            ]
+        )
+    return out.getvalue()
