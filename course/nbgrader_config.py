@@ -1,5 +1,6 @@
 """nbgrader's settings for the xcon_teach course: run nbgrader from this folder.
 
+    source .venv/bin/activate                   # from the clone: nbgrader needs its helpers (alembic) on PATH
     cd course
     nbgrader generate_assignment challenges     # release/challenges/challenges.ipynb, without solutions
     nbgrader autograde challenges               # grades submitted/<student>/challenges/
@@ -11,5 +12,4 @@ solutions). Write it again after changing the challenges with tools/make_course.
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821  (nbgrader provides it)
 c.CourseDirectory.course_id = "xcon-teach"
-c.CourseDirectory.db_assignments = [{"name": "challenges"}]
 c.ExecutePreprocessor.timeout = 300

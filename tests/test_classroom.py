@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from xcon_teach import Lab, load_scenario
+from xcon_teach import Lab, load_scenario, loads_scenario
 from xcon_teach.challenges import CHALLENGES, RULES, challenge, check
 from xcon_teach.classroom.release import release, student_notebook
-from xcon_teach.errors import UsageError
+from xcon_teach.errors import ScenarioError, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = (ROOT / "docs" / "instructor_guide.md").read_text()
@@ -128,10 +128,19 @@ def test_release_command_says_what_it_wrote(tmp_path: Path) -> None:
 @pytest.mark.parametrize("c", CHALLENGES, ids=lambda c: c.name)
 def test_a_challenge_lab_shows_the_ticket_not_the_diagnosis(c) -> None:
     lab = Lab(c)
-    assert c.story in lab.title.value and c.scenario.title not in lab.title.value
-    assert c.scenario.description not in lab.title.value
+    hidden = load_scenario(c.source) if c.source else loads_scenario(c.toml)  # its title and description diagnose
+    assert c.story in lab.title.value and hidden.title not in lab.title.value
+    assert hidden.description.strip() not in lab.title.value
     assert "scenario" not in lab.controls, "no picker: no other (already fixed) scenario to choose"
     assert not check(c, lab).passed
+    # Nothing a student can print or trip over names the scenario behind the ticket.
+    assert (c.scenario.title, c.scenario.description) == (f"Ticket: {c.title}", c.story)
+    assert c.source not in repr(c) or not c.source
+    with pytest.raises(ScenarioError) as bad:
+        c.scenario.with_build(c.scenario.servers[0].name, "sp9")
+    assert str(bad.value).startswith(f"challenge {c.name}: servers.")
+    saved = lab.scenario.to_toml()
+    assert hidden.title not in saved and hidden.description.strip() not in saved
 
 
 def test_save_writes_a_hand_in_that_loads_back(tmp_path: Path) -> None:
@@ -208,3 +217,29 @@ def test_grade_accepts_files_as_well_as_folders(hand_ins: Path) -> None:
 def test_grade_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     ran = cli("grade", *args, cwd=tmp_path)
     assert ran.returncode == 2 and message in ran.stderr and ran.stderr.count("\n") == 1 and ran.stdout == ""
+
+
+def test_grade_reads_one_folder_per_student_and_says_why_a_file_was_not_graded(tmp_path: Path) -> None:
+    c = challenge("the-kb-case")
+    fixed = c.scenario.with_stack("EXA", "hostname", "EXCLUS").with_stack("EXCLUS", "hostname", "EXA")
+    (tmp_path / "sam").mkdir()
+    (tmp_path / "sam" / "fix.toml").write_text(fixed.to_toml())
+    (tmp_path / "pat").mkdir()
+    (tmp_path / "pat" / "fix.toml").write_text(c.scenario.with_until(10).to_toml())
+    ran = cli("grade", "the-kb-case", str(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    assert re.search(r"sam/fix\.toml\s+fixed", ran.stdout)
+    assert re.search(r"pat/fix\.toml: not allowed: .*run length", ran.stdout), ran.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("grade", "the-kb-case", "HANDIN", "--csv", "/nonexistent/g.csv"), ("plan", "--worksheets", "/proc/nope")],
+    ids=["grade-csv", "plan-worksheets"],
+)
+def test_an_unwritable_output_is_one_line_and_status_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    handin = tmp_path / "a.toml"
+    handin.write_text(challenge("the-kb-case").scenario.to_toml())
+    ran = cli(*(str(handin) if a == "HANDIN" else a for a in args))
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr
+    assert len(ran.stderr.strip().splitlines()) == 1 and "cannot be written" in ran.stderr

@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export",
-        help="draw a scenario for slides: GIF, HTML or PNG",
+        help="draw a scenario for slides: GIF, HTML, PDF or PNG",
         description="Draw a scenario's storyboard (its key frames) as an animated GIF, a self-contained HTML page "
         "or a PDF slide deck (one key frame a page), or one frame as a PNG.",
         epilog="Example: xcon-teach export kb-q169113 -o kb.gif",
@@ -223,7 +223,7 @@ def _plan(args: argparse.Namespace, out: TextIO) -> None:
 
 def _grade(args: argparse.Namespace, out: TextIO) -> int:
     from .challenges import challenge
-    from .classroom.grade import grade_files, gradebook_csv, hand_ins, table
+    from .classroom.grade import grade_files, hand_ins, table, write_gradebook
 
     try:
         c = challenge(args.challenge)
@@ -232,9 +232,7 @@ def _grade(args: argparse.Namespace, out: TextIO) -> int:
     grades = grade_files(c, hand_ins(args.files))
     out.write(table(grades))
     if args.csv:
-        from pathlib import Path
-
-        Path(args.csv).write_text(gradebook_csv(grades), encoding="utf-8")
+        write_gradebook(grades, args.csv)
         out.write(f"wrote {args.csv}\n")
     return 0
 

@@ -20,7 +20,7 @@ gives a hint drawn from the first thing that went wrong.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UsageError
@@ -43,9 +43,10 @@ class Challenge:
     story: str
     """What the learner is told: the symptom, as a help desk would hear it."""
     level: int
-    source: str = ""
-    """A built-in scenario name or a TOML file path (when ``toml`` is empty)."""
-    toml: str = ""
+    source: str = field(default="", repr=False)
+    """A built-in scenario name or a TOML file path (when ``toml`` is empty); left out of the
+    repr, since the name of the scenario behind a ticket gives its diagnosis away."""
+    toml: str = field(default="", repr=False)
     """The scenario's TOML text, for a challenge with a scenario of its own."""
     hypothesis: Hypothesis | None = None
     """The reading under which the ticket was seen (the lab shows it); None: the scenario's own.
@@ -53,8 +54,13 @@ class Challenge:
 
     @property
     def scenario(self) -> Scenario:
+        """The broken scenario as the student meets it: titled and described by the ticket, never by
+        its diagnosis (the built-in's own title and description say what is wrong), and named
+        ``challenge NAME`` in error messages and saved files."""
         s = loads_scenario(self.toml, source=f"challenge {self.name}") if self.toml else load_scenario(self.source)
-        return s.with_hypothesis(self.hypothesis) if self.hypothesis else s
+        if self.hypothesis:
+            s = s.with_hypothesis(self.hypothesis)
+        return s.replace(title=f"Ticket: {self.title}", description=self.story, source=f"challenge {self.name}")
 
 
 _FIREWALLED_PAIR = """

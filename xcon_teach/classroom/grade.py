@@ -2,7 +2,7 @@
 
 ``xcon-teach grade CHALLENGE FILE_OR_FOLDER... [--csv OUT.csv]`` runs
 :func:`xcon_teach.challenges.check` on every hand-in (a folder stands for the ``*.toml`` files in
-it) and prints a table; ``--csv`` writes the gradebook: one row a hand-in, with whether it passed,
+it and in its subfolders, so one folder per student works) and prints a table; ``--csv`` writes the gradebook: one row a hand-in, with whether it passed,
 each of the four rules and the hint. A hand-in that does not load is graded as failed, with the
 loader's one-line message as its hint, and the others are still graded.
 """
@@ -19,7 +19,7 @@ from ..errors import ScenarioError, UsageError
 from ..scenario import load_scenario
 from ..text import columns
 
-__all__ = ["Grade", "grade_files", "gradebook_csv", "hand_ins"]
+__all__ = ["Grade", "grade_files", "gradebook_csv", "hand_ins", "table", "write_gradebook"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +32,12 @@ class Grade:
 
 
 def hand_ins(paths: list[str]) -> list[Path]:
-    """The hand-in files: each file given, and the ``*.toml`` files of each folder given, in order."""
+    """The hand-in files: each file given, and the ``*.toml`` files in each folder given and its subfolders, in order."""
     out: list[Path] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out += sorted(path.glob("*.toml"))
+            out += sorted(path.rglob("*.toml"))
         elif path.exists():
             out.append(path)
         else:
@@ -55,18 +55,32 @@ def grade_files(challenge: Challenge, files: list[Path]) -> list[Grade]:
         except ScenarioError as exc:
             grades.append(Grade(str(f), challenge.name, False, (), f"the file does not load: {exc}"))
             continue
-        grades.append(Grade(str(f), challenge.name, verdict.passed, verdict.rules, verdict.hint))
+        why = [x for x in verdict.findings if x.startswith("not allowed")] if not verdict.rules else []
+        hint = "; ".join([*why, verdict.hint]) if why else verdict.hint
+        grades.append(Grade(str(f), challenge.name, verdict.passed, verdict.rules, hint))
     return grades
 
 
 def table(grades: list[Grade]) -> str:
+    """One line a hand-in: the verdict and each rule; a hand-in graded on no rule says why below the table."""
     rows: list[tuple[str, ...]] = [("file", "verdict", *RULES)]
+    notes = []
     for g in grades:
         marks = dict(g.rules)
         rows.append(
             (g.file, "fixed" if g.passed else "not fixed", *(("✔" if marks[r] else "✖") if r in marks else "-" for r in RULES))
         )
-    return columns(rows) + "\n"
+        if not g.rules:
+            notes.append(f"- {g.file}: {g.hint}")
+    return columns(rows) + "\n" + "".join(n + "\n" for n in notes)
+
+
+def write_gradebook(grades: list[Grade], path: str | Path) -> None:
+    """Write the CSV gradebook, or raise a :class:`UsageError` naming ``--csv`` and the path."""
+    try:
+        Path(path).write_text(gradebook_csv(grades), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--csv: {str(path)!r} cannot be written ({exc.strerror or exc})") from None
 
 
 def gradebook_csv(grades: list[Grade]) -> str:

@@ -20,6 +20,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..errors import UsageError
 from ..text import columns
 
 __all__ = [
@@ -218,7 +219,13 @@ def run_sheet(plan: list[Lesson]) -> str:
     cells = sum(les.cells for les in plan)
     pauses = sum(len(les.pauses) for les in plan)
     rows.append(f"| **total** | **{cells}** | **{pauses}** | **{_minutes(sum(les.seconds for les in plan))}** | |")
-    out = ["\n".join(rows), ""]
+    out = [
+        "\n".join(rows),
+        "",
+        "Cell numbers are those of the instructor's notebooks; the student release leaves out the answer cells, "
+        "so find a step there by the words it quotes.",
+        "",
+    ]
     for les in plan:
         if not les.core:
             continue
@@ -304,15 +311,18 @@ def worksheet_html(les: Lesson) -> str:
 def write_worksheets(out: str | Path, plan: list[Lesson]) -> list[Path]:
     """Write ``NN_lesson.md`` and ``NN_lesson.html`` for every lesson with a pause on its core path."""
     target = Path(out)
-    target.mkdir(parents=True, exist_ok=True)
     written = []
-    for les in plan:
-        if not les.pauses:
-            continue
-        for suffix, text in ((".md", worksheet_markdown(les)), (".html", worksheet_html(les))):
-            path = target / f"{les.name}{suffix}"
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for les in plan:
+            if not les.pauses:
+                continue
+            for suffix, text in ((".md", worksheet_markdown(les)), (".html", worksheet_html(les))):
+                path = target / f"{les.name}{suffix}"
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
+    except OSError as exc:
+        raise UsageError(f"--worksheets: {str(out)!r} cannot be written ({exc.strerror or exc})") from None
     return written
 
 

@@ -259,6 +259,8 @@ class Lab:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the scenario the lab holds now as TOML (it loads back with ``xcon_teach.load_scenario``)."""
+        if not isinstance(path, str | os.PathLike):
+            raise UsageError(f"save:path: give a file name ending in .toml (got {show_value(repr(path))})")
         out = Path(path)
         if out.suffix != ".toml":
             raise UsageError(f"save:path: a hand-in is a .toml file (got {show_value(str(path))})")
