@@ -53,7 +53,7 @@ def test_lookup_lines_show_the_workaround_after_failover_under_both_hypotheses()
     assert "NODE2 answers with every name it has registered, NODE2, EXCLUS" in after[4] and "accepts" in after[-1]
     assert all(line.startswith("01:00:00") for line in after)
     s = lookup_lines(simulate(load_scenario("workaround")), "EXCLUS->EXA", at=3600).splitlines()
-    assert "looks up 10.0.1.20 in the HOSTS file: EXCLUS" in s[2] and "accepts" in s[-1]
+    assert "looks up 10.0.1.20 in its HOSTS file (a local file: nothing goes on the wire): EXCLUS" in s[2] and "accepts" in s[-1]
 
 
 def test_lookup_lines_are_empty_when_no_mta_saw_the_attempt() -> None:
@@ -93,16 +93,17 @@ def test_capture_lines_show_the_evidence_that_tells_the_hypotheses_apart() -> No
     workaround = load_scenario("workaround")
     under_s = capture_lines(simulate(workaround.with_hypothesis("sender"), until=0), "EXCLUS->EXA").splitlines()
     under_r = capture_lines(simulate(workaround.with_hypothesis("receiver"), until=0), "EXCLUS->EXA").splitlines()
-    assert under_s[1].split()[1:3] == ["10.0.1.20", "10.0.0.10"] and len(under_s) == 3  # HOSTS answers: no packet
-    assert not any("UDP" in line for line in under_s)
-    assert under_r[1].split()[1:3] == ["10.0.1.11", "10.0.0.10"]
-    assert any("UDP port 137" in line and "node status request to 10.0.1.11" in line for line in under_r)
-    assert any("UDP port 53" in line and "PTR query for 10.0.1.11; answer: no record" in line for line in under_r)
-    assert under_r[-1].endswith("EXA accepts the association: mail flows")
+    assert under_s[0].split() == ["No.", "Time", "Source", "Destination", "Protocol", "Info"]
+    assert under_s[1].split()[2:5] == ["10.0.1.20", "10.0.0.10", "TCP"] and "[SYN]" in under_s[1]
+    assert not any(" DNS " in line or " NBNS " in line for line in under_s), "HOSTS answers: nothing on the wire"
+    assert under_r[1].split()[2:5] == ["10.0.1.11", "10.0.0.10", "TCP"]
+    assert any(" NBNS " in line and "10.0.0.10  10.0.1.11" in line and "NBSTAT" in line for line in under_r)
+    assert any(" DNS " in line and "No such name PTR 11.1.0.10.in-addr.arpa" in line for line in under_r)
+    assert any("CC TPDU" in line for line in under_r) and not any("DR TPDU" in line and "136" in line for line in under_r)
 
 
 def test_capture_lines_stop_at_a_ptr_record_and_show_nothing_a_firewall_dropped() -> None:
     ptr = capture_lines(simulate(load_scenario("ptr-breaks-workaround"), until=0), "EXCLUS->EXA")
-    assert "answer: NODE1" in ptr and "UDP port 137" not in ptr and ptr.rstrip().endswith("EXA refuses the association")
+    assert "PTR 11.1.0.10.in-addr.arpa PTR NODE1" in ptr and "NBNS" not in ptr and "reason 136" in ptr
     dropped = capture_lines(simulate(load_scenario("firewall"), until=0), "EXCLUS->EXA")
     assert dropped == "Nothing of this attempt on EXCLUS->EXA reached a receiving MTA.\n"

@@ -17,12 +17,13 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from xcon_teach import load_scenario
+from xcon_teach import load_scenario, rfc1006
 from xcon_teach.errors import UsageError
-from xcon_teach.live import cli, netns, rfc1006
+from xcon_teach.live import cli, netns
 from xcon_teach.live.compare import LiveLab, compare
 from xcon_teach.sim.world import World
 
@@ -55,8 +56,10 @@ def prefix() -> Iterator[str]:
     assert left == [], f"namespaces left behind: {left}"
 
 
-def args(scenario: str = "kb-q169113", *, json: bool = False, cleanup: bool = False) -> argparse.Namespace:
-    return argparse.Namespace(command="live", scenario=scenario, json=json, cleanup=cleanup)
+def args(
+    scenario: str = "kb-q169113", *, json: bool = False, cleanup: bool = False, pcap: str | None = None
+) -> argparse.Namespace:
+    return argparse.Namespace(command="live", scenario=scenario, json=json, cleanup=cleanup, pcap=pcap)
 
 
 # --- the comparison ---------------------------------------------------------------------------
@@ -201,6 +204,48 @@ def test_the_listener_keeps_serving_after_malformed_packets(prefix: str) -> None
         after = lab.send(s.connector("EXCLUS"))
         assert (after.source, after.outcome, after.tag) == ("10.0.1.11", "refused", "DR 136")
         assert lab.send(s.connector("EXA")).outcome == "accepted"
+
+
+# --- the live capture ---------------------------------------------------------------------------
+
+
+@needs_root
+@pytest.mark.parametrize("name", ["kb-q169113", "workaround"])
+def test_the_live_capture_holds_the_kernels_syns(name: str, prefix: str, tmp_path: Path) -> None:
+    """Every attempt the kernel made is in the capture: a SYN to port 102 from the source the comparison reports."""
+    from scapy.layers.inet import IP, TCP
+    from scapy.utils import rdpcap
+
+    from xcon_teach.live.sniff import pcap_of
+
+    report = compare(load_scenario(name), prefix=prefix, record=True)
+    path = tmp_path / "live.pcap"
+    path.write_bytes(pcap_of(list(report.frames)))
+    syns = [(f[IP].src, f[IP].dst) for f in rdpcap(str(path)) if TCP in f and f[TCP].dport == 102 and f[TCP].flags == "S"]
+    sent = [(r.kernel.source, r.kernel.destination) for r in report.rows if r.kernel.tag not in ("", "not sent", "EADDRNOTAVAIL")]
+    assert sent and all(pair in syns for pair in sent), (sent, syns)
+    cluster_source = "10.0.1.11" if name == "kb-q169113" else "10.0.1.20"  # the node's IP; under S the workaround binds the VIP
+    assert (cluster_source, "10.0.0.10") in syns
+    if shutil.which("tshark"):
+        text = subprocess.run(["tshark", "-r", str(path)], capture_output=True, text=True, check=True).stdout
+        assert "CR TPDU" in text and ("DR TPDU" in text)
+
+
+@needs_root
+def test_live_pcap_bad_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "xcon_teach", "live", "--pcap", str(tmp_path / "x.txt")], capture_output=True, text=True
+    )
+    assert ran.returncode == 2 and len(ran.stderr.strip().splitlines()) == 1 and "--pcap" in ran.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_root
+def test_cli_writes_the_live_capture(tmp_path: Path) -> None:
+    out = io.StringIO()
+    path = tmp_path / "live.pcap"
+    assert cli.run(args(pcap=str(path)), out) == 0
+    assert f"wrote {path}: " in out.getvalue() and path.stat().st_size > 24
 
 
 # --- the command line ---------------------------------------------------------------------------

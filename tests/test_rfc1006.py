@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xcon_teach.live import rfc1006
-from xcon_teach.live.rfc1006 import (
+from xcon_teach import rfc1006
+from xcon_teach.rfc1006 import (
     TPDU,
     ConnectConfirm,
     ConnectRequest,

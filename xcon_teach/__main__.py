@@ -1,4 +1,4 @@
-"""The command line: ``python -m xcon_teach`` (or ``xcon-teach``) list | show | run | export | live.
+"""The command line: ``python -m xcon_teach`` (or ``xcon-teach``) list | show | run | export | capture | live | release | grade | plan.
 
 Exit status 0 on success and 2 on bad input, with one clear line on stderr and no traceback;
 ``live`` also exits 1 when the kernel and the model disagree.
@@ -117,6 +117,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="for GIF and HTML: how long each frame shows (default 2.5)",
     )
 
+    capture = sub.add_parser(
+        "capture",
+        help="write a run's packets as a capture that Wireshark opens (.pcap)",
+        description="Write the packets each attempt puts on the wire (TCP to port 102, the RFC 1006 CR and its "
+        "answer, the transfer, and the DNS and NetBIOS name service traffic the run implies) as a pcap file with "
+        "simulated timestamps; then open it in Wireshark or read it with tshark.",
+        epilog="Example: xcon-teach capture kb-q169113 -o kb.pcap && tshark -r kb.pcap",
+    )
+    capture.add_argument("scenario", metavar="FILE_OR_NAME", help="a scenario TOML file, or a name from `xcon-teach list`")
+    capture.add_argument("-o", "--output", required=True, metavar="OUT.pcap", help="the capture file to write")
+    capture.add_argument("--until", type=_seconds, metavar="SECONDS", help="simulate until this time (overrides [run] until)")
+    _hypothesis_option(capture)
+
     release = sub.add_parser(
         "release",
         help="write the student version of the notebooks",
@@ -200,8 +213,22 @@ def _export(args: argparse.Namespace, out: TextIO) -> None:
         raise UsageError(f"--frame: picks the frame of a .png; a .gif, .html or .pdf shows them all (got {args.frame})")
     check_output(args.output)  # a bad path fails before any drawing
     trace = simulate(_scenario(args), until=args.until)
-    written = export(trace, args.output, frame=args.frame, seconds_per_frame=args.seconds_per_frame)
+    capture = None
+    if str(args.output).lower().endswith(".html"):
+        from .capture.pcap import pcap_bytes
+
+        capture = pcap_bytes(trace)  # the page's "Download capture" link
+    written = export(trace, args.output, frame=args.frame, seconds_per_frame=args.seconds_per_frame, capture=capture)
     out.write(f"wrote {written}\n")
+
+
+def _capture(args: argparse.Namespace, out: TextIO) -> None:
+    from . import simulate
+    from .capture.pcap import check_output, write_pcap
+
+    check_output(args.output)  # a bad path fails before the run
+    count = write_pcap(simulate(_scenario(args), until=args.until), args.output)
+    out.write(f"wrote {args.output}: {count} packets (open it in Wireshark, or: tshark -r {args.output})\n")
 
 
 def _release(args: argparse.Namespace, out: TextIO) -> None:
@@ -248,6 +275,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int | None]] = {
     "show": _show,
     "run": _run,
     "export": _export,
+    "capture": _capture,
     "live": _live,
     "release": _release,
     "grade": _grade,

@@ -32,6 +32,7 @@ __all__ = [
     "WORDS_PER_MINUTE",
     "Lesson",
     "lessons",
+    "notebooks_folder",
     "run_sheet",
     "worksheet_html",
     "worksheet_markdown",
@@ -186,10 +187,16 @@ def lesson(path: Path) -> Lesson:
     return Lesson(path.stem, title, tuple(core), rest_cells, rest_pauses, rest_seconds)
 
 
+def notebooks_folder(notebooks: str | Path | None = None) -> Path:
+    """The folder of lesson notebooks: ``notebooks`` if given, else the ``notebooks/`` folder of this clone."""
+    source = Path(notebooks) if notebooks is not None else Path(__file__).resolve().parents[2] / "notebooks"
+    if not sorted(source.glob("*.ipynb")):
+        raise UsageError(f"--notebooks: no lesson notebooks in {str(source)!r}; give the folder with --notebooks")
+    return source
+
+
 def lessons(notebooks: str | Path | None = None) -> list[Lesson]:
     """Every lesson notebook's plan, in order (default: the ``notebooks/`` folder of this clone)."""
-    from .release import notebooks_folder
-
     return [lesson(p) for p in sorted(notebooks_folder(notebooks).glob("*.ipynb"))]
 
 

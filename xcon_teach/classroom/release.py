@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from .plan import lesson, notebooks_folder, write_worksheets
 
-__all__ = ["DROPPED_TAGS", "notebooks_folder", "release", "student_notebook"]
+__all__ = ["DROPPED_TAGS", "release", "student_notebook"]
 
 DROPPED_TAGS = ("solution", "instructor")
 """Cells with these tags never go to students."""
@@ -41,14 +42,6 @@ write each guess down before the cell runs.
 Hand in a challenge from the lab: change the settings until the checker says it is fixed, then
 press **Save** (or `lab.save("my-fix.toml")`) and hand in the TOML file.
 """
-
-
-def notebooks_folder(notebooks: str | Path | None = None) -> Path:
-    """The folder of lesson notebooks: ``notebooks`` if given, else the ``notebooks/`` folder of this clone."""
-    source = Path(notebooks) if notebooks is not None else Path(__file__).resolve().parents[2] / "notebooks"
-    if not sorted(source.glob("*.ipynb")):
-        raise UsageError(f"--notebooks: no lesson notebooks in {str(source)!r}; give the folder with --notebooks")
-    return source
 
 
 def student_notebook(nb: dict[str, Any], *, explanations: bool = False) -> dict[str, Any]:
@@ -88,7 +81,6 @@ def release(
         dest = target / "notebooks" / path.name
         dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
         written.append(dest)
-    from .plan import lesson, write_worksheets
 
     written += write_worksheets(target / "worksheets", [lesson(p) for p in found])
     readme = target / "README.md"

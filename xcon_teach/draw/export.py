@@ -90,12 +90,19 @@ def check_output(path: str | os.PathLike[str]) -> Path:
 
 
 def export(
-    trace: Trace, path: str | os.PathLike[str], *, frame: int | None = None, seconds_per_frame: float = DEFAULT_SECONDS_PER_FRAME
+    trace: Trace,
+    path: str | os.PathLike[str],
+    *,
+    frame: int | None = None,
+    seconds_per_frame: float = DEFAULT_SECONDS_PER_FRAME,
+    capture: bytes | None = None,
 ) -> Path:
     """Write ``trace`` to ``path``: a GIF or HTML animation of its storyboard, a PDF deck, or one frame as PNG.
 
     ``frame`` (from 1) picks the storyboard frame of a PNG (default: the frame that tells the story
-    best, the first refusal or failure). Returns the path written.
+    best, the first refusal or failure). ``capture``, the run's pcap bytes
+    (:func:`xcon_teach.capture.pcap.pcap_bytes`), adds a "Download capture" link to an HTML page.
+    Returns the path written.
     """
     out = check_output(path)
     portrayals = storyboard_portrayals(trace)
@@ -131,7 +138,7 @@ def export(
         )
         out.write_bytes(buffer.getvalue())
     else:
-        out.write_text(_html_page(trace, portrayals, indexed, seconds_per_frame), encoding="utf-8")
+        out.write_text(_html_page(trace, portrayals, indexed, seconds_per_frame, capture, out.stem), encoding="utf-8")
     return out
 
 
@@ -222,6 +229,7 @@ input[type=range] {{ flex: 1 1 240px; min-height: 32px; }}
 <input type="range" id="slider" min="1" max="{count}" value="1" aria-valuetext="frame 1 of {count}">
 <span id="position">frame 1 of {count}</span>
 </div>
+{download}
 </main>
 <script>
 const frames = {frames};
@@ -254,8 +262,23 @@ slider.addEventListener("input", () => {{ stop(); show(Number(slider.value) - 1)
 """
 
 
-def _html_page(trace: Trace, portrayals: list[Portrayal], images: list[Any], seconds_per_frame: float) -> str:
-    """A page that plays the storyboard with nothing from the network: frames embedded, buttons as text."""
+def _html_page(
+    trace: Trace,
+    portrayals: list[Portrayal],
+    images: list[Any],
+    seconds_per_frame: float,
+    capture: bytes | None = None,
+    stem: str = "capture",
+) -> str:
+    """A page that plays the storyboard with nothing from the network: frames embedded, buttons as text,
+    and with ``capture`` a link that saves the run's packets as a .pcap for Wireshark."""
+    download = ""
+    if capture is not None:
+        uri = "data:application/vnd.tcpdump.pcap;base64," + base64.b64encode(capture).decode("ascii")
+        download = (
+            f'<p style="font-size:16px;margin:6px 0"><a href="{uri}" download="{html.escape(stem, quote=True)}.pcap">'
+            f"Download capture</a> ({len(capture) // 1024 + 1} KB, .pcap: every packet of the run, for Wireshark or tshark)</p>"
+        )
     uris = ["data:image/png;base64," + base64.b64encode(_png(image)).decode("ascii") for image in images]
     alts = [f"Frame {k + 1} of {len(portrayals)}. {p.alt_text}" for k, p in enumerate(portrayals)]
     width, height = images[0].size
@@ -269,4 +292,5 @@ def _html_page(trace: Trace, portrayals: list[Portrayal], images: list[Any], sec
         frames=json.dumps(uris),
         alts=json.dumps(alts),
         interval=round(seconds_per_frame * 1000),
+        download=download,
     )

@@ -1,4 +1,4 @@
-"""The lab's side panels as HTML: narration, claimed vs on the wire, Event Viewer, queues.
+"""The lab's side panels as HTML: narration, claimed vs on the wire, Event Viewer, queues, packets.
 
 HTML beside the picture rather than text in it: faster to update, selectable, and read by screen
 readers. Every value comes from a :class:`~xcon_teach.draw.Portrayal`, like the picture's labels,
@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from html import escape
 
+from ..capture import Packet
 from ..draw.portrayal import STATUS, TEXT, Portrayal
 from ..sim import Trace, clock
 
-__all__ = ["box", "events_html", "message_status_at", "narration_html", "queues_html", "readout_html"]
+__all__ = [
+    "attempt_in_view",
+    "box",
+    "events_html",
+    "message_status_at",
+    "narration_html",
+    "packets_html",
+    "queues_html",
+    "readout_html",
+]
 
 _BOX = "border:1px solid #999;border-radius:6px;padding:6px 10px;margin:2px 0;font-family:'DejaVu Sans',sans-serif;font-size:13px"
 
@@ -90,3 +100,50 @@ def queues_html(p: Portrayal, trace: Trace) -> str:
         for mid, route, status in message_status_at(trace, p.index)
     )
     return box("Queues and messages", f'{lines}<table style="margin-top:4px">{rows}</table>')
+
+
+def attempt_in_view(trace: Trace, index: int) -> int | None:
+    """The serial of the attempt the step at ``index`` belongs to, else of the last one begun before it."""
+    for step in reversed(trace.steps[: index + 1]):
+        if step.connection is not None:
+            return step.connection.serial
+    return None
+
+
+def packets_html(found: tuple[Packet, ...], trace: Trace, index: int) -> str:
+    """Wireshark's packet list for the attempt in view, up to this step: this step's packets marked ▶ and highlighted.
+
+    Packets after this step are counted, not shown, so the list never tells what happens next.
+    """
+    serial = attempt_in_view(trace, index)
+    title = "Packets on the wire (like Wireshark's packet list)"
+    if serial is None:
+        return box(title, '<span style="color:#555">no connection attempt yet</span>')
+    mine = [p for p in found if p.serial == serial]
+    shown = [p for p in mine if p.step <= index]
+    later = len(mine) - len(shown)
+    head = "".join(
+        f'<th style="text-align:left;padding:0 6px">{h}</th>'
+        for h in ("No.", "Time", "Source", "Destination", "Protocol", "Info")
+    )
+    rows = []
+    for p in shown:
+        now = p.step == index
+        style = "background:#fff3c4;font-weight:bold" if now else ""
+        cells = list(p.row())
+        cells[0] = ("▶ " if now else "") + cells[0]
+        rows.append(f'<tr style="{style}">' + "".join(f'<td style="padding:0 6px">{escape(c)}</td>' for c in cells) + "</tr>")
+    a = next(x for x in trace.attempts() if x.serial == serial)
+    note = f"attempt {a.number} on {a.connector}"
+    if not shown:
+        note += ": nothing on the wire yet"
+    if later:
+        note += f"; {later} more packet{'s' if later != 1 else ''} after this step"
+    legend = "▶ and highlight: sent at this step. HOSTS lookups are local and send nothing."
+    table = (
+        f"<table style=\"font-family:'DejaVu Sans Mono',monospace;font-size:12px;border-collapse:collapse\">"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        if shown
+        else ""
+    )
+    return box(title, f'<div style="color:#555">{escape(note)}</div>{table}<div style="color:#555;font-size:11px">{legend}</div>')

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import functools
 import os
+import re
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import HTML, Javascript, display
 
+from ..capture import Packet, packets
 from ..challenges import Challenge
 from ..draw import TraceView, key_frame, portray, storyboard
 from ..draw.picture import Picture
@@ -36,6 +38,9 @@ from .controls import CONTROLS, Control, Memory, Target, targets_of
 __all__ = ["Lab", "Layout", "classroom_layout"]
 
 SPEEDS_MS = (200, 4000, 1500)  # Play interval: fastest, slowest, default
+PACKETS_PANEL = 3
+"""The packet list's place in the lab's accordion."""
+PACKETS_TITLE = "Packets on the wire (Wireshark view)"
 
 A11Y_JS = """
 (function () {
@@ -103,7 +108,7 @@ class Lab:
         ``fix:<server>``, ``ptr:<node>``, ``netbios``, ``hypothesis``, ``scenario``, ``reset``, ``frame``,
         ``play``, ``speed``, ``every_step``, ``step_back``, ``step_forward``, ``prev_event``,
         ``next_event``, ``predict:address``, ``predict:found``, ``predict:check``,
-        ``compare:keep``, ``compare:jump``, ``save:path``, ``save``.
+        ``compare:keep``, ``compare:jump``, ``save:path``, ``save``, ``capture:download``.
     widget
         The top-level widget (what a notebook displays).
 
@@ -134,6 +139,8 @@ class Lab:
         self._memory: Memory = {}
         self._fields: list[tuple[Control, Target]] = []
         self._drawn: tuple[int, int] | None = None
+        self._portrayal: Any = None
+        self._packets: tuple[Packet, ...] | None = None
         self._generation = 0
         self.before: Trace | None = None
         self.picture: Picture | None = None
@@ -194,15 +201,21 @@ class Lab:
         self.transcript = w.HTML()
         self.prediction = w.HTML()
         self.comparison = w.HTML()
+        self.packet_list = w.HTML()
+        self.capture_link = w.HTML()
         self.header = self._header()
         self.settings = self._settings(scenario)
         self.settings.add_class("xcon-settings")
         self.playback = self._playback()
-        extras = w.Accordion(children=[self._predict_panel(), self._compare_panel(), self.transcript], selected_index=None)
+        extras = w.Accordion(
+            children=[self._predict_panel(), self._compare_panel(), self.transcript, self._packets_panel()], selected_index=None
+        )
         self._extras = extras
         self.extras = extras
-        for i, title in enumerate(("Predict, then reveal", "Compare with a kept run", "Transcript around this step")):
+        titles = ("Predict, then reveal", "Compare with a kept run", "Transcript around this step", PACKETS_TITLE)
+        for i, title in enumerate(titles):
             extras.set_title(i, title)
+        extras.observe(self._guard("extras", lambda change: self._show_packets()), names="selected_index")
         self.widget.children = self._layout(self)
         self._run(scenario, first=True)
 
@@ -407,6 +420,36 @@ class Lab:
         jump.on_click(self._guard("compare:jump", lambda _: self._jump_to_difference()))
         return w.VBox([w.HBox([keep, jump]), self.comparison])
 
+    def _packets_panel(self) -> w.Widget:
+        download = w.Button(description="Download capture (.pcap)", icon="download", layout=w.Layout(width="auto"))
+        self.controls["capture:download"] = download
+        download.on_click(self._guard("capture:download", lambda _: self._offer_capture()))
+        return w.VBox([self.packet_list, w.HBox([download, self.capture_link], layout=w.Layout(align_items="center"))])
+
+    @property
+    def packets(self) -> tuple[Packet, ...]:
+        """Every packet the current run puts on the wire (:func:`xcon_teach.capture.packets`), made when first asked for."""
+        if self._packets is None:
+            self._packets = packets(self.trace)
+        return self._packets
+
+    def _show_packets(self) -> None:
+        """Fill the packet list for the frame in view, only while its panel is open (it costs nothing closed)."""
+        if self._extras is None or self._extras.selected_index != PACKETS_PANEL or self._portrayal is None:
+            return
+        self.packet_list.value = panels.packets_html(self.packets, self.trace, self._portrayal.index)
+
+    def _offer_capture(self) -> None:
+        from ..capture.pcap import pcap_bytes
+
+        data = pcap_bytes(self.trace, found=self.packets)
+        name = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(self._save_name()).stem).strip("-") or "capture"
+        uri = "data:application/vnd.tcpdump.pcap;base64," + base64.b64encode(data).decode("ascii")
+        self.capture_link.value = (
+            f'<a href="{uri}" download="{name}.pcap">Save {escape(name)}.pcap</a> '
+            f"({len(self.packets)} packets, {len(data) // 1024 + 1} KB; open it in Wireshark)"
+        )
+
     # --- running ----------------------------------------------------------------------------------
 
     def _run(self, scenario: Scenario, *, first: bool = False) -> None:
@@ -418,6 +461,8 @@ class Lab:
         """
         trace = simulate(scenario)
         self.scenario, self.trace = scenario, trace
+        self._packets = None
+        self.capture_link.value = ""  # a link to the last run's capture would be stale
         assert self.picture is not None
         if self.picture.fits(scenario):
             self.picture.configure(scenario)  # the name service box shows PTR records and NetBIOS
@@ -486,6 +531,7 @@ class Lab:
             for i in range(lo, hi)
         ]
         self.transcript.value = "<pre style='font-size:11px;white-space:pre-wrap'>" + "\n".join(lines) + "</pre>"
+        self._show_packets()
 
     def _follow_play(self, k: int) -> None:
         self.controls["frame"].value = k  # no change (and no redraw) when the slider is there already

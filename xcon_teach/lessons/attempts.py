@@ -24,6 +24,7 @@ __all__ = [
     "first_failure_lines",
     "lines",
     "lookup_lines",
+    "pcap_table",
 ]
 
 
@@ -186,14 +187,16 @@ def lookup_lines(trace: Trace, connector: str, *, at: float = 0.0) -> str:
 
 
 def capture_lines(trace: Trace, connector: str, *, at: float = 0.0) -> str:
-    """What a packet capture on the receiving server would show of one attempt.
+    """What a packet capture on the receiving server shows of one attempt, as Wireshark lists it.
 
-    Only what travels on the wire to or from the receiver: the caller's TCP connection (its
-    source address), the receiver's DNS query for a PTR record and its NetBIOS node status
-    request to the caller, if its reverse lookup got that far (a HOSTS lookup is local and sends
-    nothing), and the end of the association. A capture shows packets, not what the MTA made of
-    them: the lines of the run say that, each with its basis. This is the evidence that tells the
-    two hypotheses of DOMAIN.md 5b apart.
+    The packets come from :func:`xcon_teach.capture.packets`, the same ones ``xcon-teach
+    capture`` writes to a pcap file: the caller's TCP connection to port 102 (its source address),
+    the RFC 1006 CR and the answer, the receiver's DNS PTR query and its NetBIOS node status
+    request back to the caller, if its reverse lookup got that far (a HOSTS lookup is local and
+    sends nothing), and the end of the association. The sender's own name lookups are not seen on
+    the receiver. A capture shows packets, not what the MTA made of them: the lines of the run say
+    that, each with its basis. This is the evidence that tells the two hypotheses of DOMAIN.md 5b
+    apart.
 
     Parameters
     ----------
@@ -203,48 +206,43 @@ def capture_lines(trace: Trace, connector: str, *, at: float = 0.0) -> str:
     Returns
     -------
     str
-        A table, one row an exchange of packets; or one line saying that nothing reached a
+        Wireshark's columns, one row a packet; or one line saying that nothing reached a
         receiving MTA (a firewall drop, nobody listening, a name that did not resolve).
 
     Examples
     --------
     >>> from xcon_teach import load_scenario, simulate
     >>> print(capture_lines(simulate(load_scenario("kb-q169113"), until=0), "EXCLUS->EXA"), end="")
-    time      from       to          packets       what they carry
-    00:00:00  10.0.1.11  10.0.0.10   TCP port 102  EXCLUS's connection, source address 10.0.1.11
-    00:00:00  10.0.0.10  DNS server  UDP port 53   a PTR query for 10.0.1.11; answer: no record
-    00:00:00  10.0.0.10  10.0.1.11   UDP port 137  a NetBIOS node status request to 10.0.1.11, and NODE1's reply (its name table)
-    00:00:00  10.0.0.10  10.0.1.11   TCP port 102  EXA refuses the association
+    No.  Time   Source     Destination  Protocol  Info
+    6    0.005  10.0.1.11  10.0.0.10    TCP       1025 → 102 [SYN] Seq=0 Win=8760 Len=0
+    7    0.006  10.0.0.10  10.0.1.11    TCP       102 → 1025 [SYN, ACK] Seq=0 Ack=1 Win=8760 Len=0
+    8    0.007  10.0.1.11  10.0.0.10    TCP       1025 → 102 [ACK] Seq=1 Ack=1 Win=8760 Len=0
+    9    0.008  10.0.1.11  10.0.0.10    COTP      CR TPDU src-ref: 0x0002 dst-ref: 0x0000
+    10   0.009  10.0.0.10  10.0.0.53    DNS       Standard query 0x0001 PTR 11.1.0.10.in-addr.arpa
+    11   0.010  10.0.0.53  10.0.0.10    DNS       Standard query response 0x0001 No such name PTR 11.1.0.10.in-addr.arpa
+    12   0.011  10.0.0.10  10.0.1.11    NBNS      Name query NBSTAT *
+    13   0.012  10.0.1.11  10.0.0.10    NBNS      Name query response NBSTAT NODE1<00> NODE1<20>
+    14   0.013  10.0.0.10  10.0.1.11    COTP      DR TPDU src-ref: 0x8002 dst-ref: 0x0002 (reason 136: connection request refused)
+    15   0.014  10.0.0.10  10.0.1.11    TCP       102 → 1025 [FIN, ACK] Seq=12 Ack=25 Win=8760 Len=0
+    16   0.015  10.0.1.11  10.0.0.10    TCP       1025 → 102 [FIN, ACK] Seq=25 Ack=13 Win=8760 Len=0
+    17   0.016  10.0.0.10  10.0.1.11    TCP       102 → 1025 [ACK] Seq=13 Ack=26 Win=8760 Len=0
     """
-    rows = [("time", "from", "to", "packets", "what they carry")]
-    here = node = ""
-    for s in attempt_steps(trace, connector, at=at):
-        cx, lk = s.connection, s.lookup
-        if s.kind == "connect" and cx is not None and cx.receiver is not None and cx.wire and cx.destination:
-            here, node = cx.destination, cx.from_host
-            rows.append((clock(s.time), cx.wire, here, "TCP port 102", f"{cx.sender}'s connection, source address {cx.wire}"))
-        elif lk is None or not here:
-            continue
-        elif lk.stage == "reverse-ptr":
-            answer = f"answer: {', '.join(lk.names)}" if lk.names else "answer: no record"
-            rows.append((clock(s.time), here, "DNS server", "UDP port 53", f"a PTR query for {lk.caller}; {answer}"))
-        elif lk.stage == "reverse-node-status":
-            who = f"{node}'s reply" if node else "the reply"
-            rows.append(
-                (
-                    clock(s.time),
-                    here,
-                    lk.caller,
-                    "UDP port 137",
-                    f"a NetBIOS node status request to {lk.caller}, and {who} (its name table)",
-                )
-            )
-        elif s.kind in ("accept", "refuse"):
-            verdict = "accepts the association: mail flows" if s.kind == "accept" else "refuses the association"
-            rows.append((clock(s.time), here, lk.caller, "TCP port 102", f"{lk.receiver} {verdict}"))
-    if len(rows) == 1:
-        return f"Nothing of this attempt on {connector_label(trace.scenario, connector)} reached a receiving MTA.\n"
-    return columns(rows) + "\n"
+    from ..capture import packets
+
+    attempt = find_attempt(trace, connector, at=at)
+    if attempt.connection.receiver is None:
+        return f"Nothing of this attempt on {attempt.connector} reached a receiving MTA.\n"
+    seen = [p for p in packets(trace) if p.serial == attempt.serial and trace.steps[p.step].kind != "resolve"]
+    return columns([("No.", "Time", "Source", "Destination", "Protocol", "Info"), *(p.row() for p in seen)]) + "\n"
+
+
+def pcap_table(path: str, *, port: int | None = None) -> str:
+    """A capture file read back by the package, as Wireshark's packet list; ``port`` keeps only
+    packets to or from that TCP or UDP port (Wireshark's display filter ``tcp.port == 102``)."""
+    from ..capture.pcap import read_pcap
+
+    rows = read_pcap(path, port=port)
+    return columns([("No.", "Time", "Source", "Destination", "Protocol", "Info"), *rows]) + "\n"
 
 
 def first_failure_lines(trace: Trace, *, kinds: Collection[str] | None = None) -> str:

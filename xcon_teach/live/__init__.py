@@ -14,7 +14,7 @@ with ``setns`` and always deleted; :mod:`.mta` the socket glue of sender and rec
 Nothing here is imported by ``import xcon_teach``.
 """
 
+from ..rfc1006 import ProtocolError
 from .compare import LiveLab, LiveReport, compare
-from .rfc1006 import ProtocolError
 
 __all__ = ["LiveLab", "LiveReport", "ProtocolError", "compare"]

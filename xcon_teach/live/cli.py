@@ -1,4 +1,4 @@
-"""``xcon-teach live [FILE_OR_NAME] [--json] [--cleanup]``: the scenario on the real kernel, beside the model.
+"""``xcon-teach live [FILE_OR_NAME] [--json] [--pcap OUT.pcap] [--cleanup]``: the scenario on the real kernel, beside the model.
 
 ``__main__`` wires it in with :func:`add_parser` and :func:`run`. Bad input and a missing root
 raise :class:`~xcon_teach.errors.UsageError` (one line on stderr, exit status 2); otherwise the
@@ -11,6 +11,8 @@ import argparse
 import json
 import sys
 from typing import Any, TextIO
+
+from ..files import output_path, write_whole
 
 __all__ = ["add_parser", "run"]
 
@@ -38,6 +40,12 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     live.add_argument("--json", action="store_true", help="print the comparison as JSON instead of a table")
     live.add_argument(
+        "--pcap",
+        metavar="OUT.pcap",
+        help="also record every frame the kernels put on the namespace bridge and write it as a capture "
+        "(compare it with `xcon-teach capture`)",
+    )
+    live.add_argument(
         "--cleanup", action="store_true", help="only delete namespaces (xct-*) that a killed live run left behind, then exit"
     )
 
@@ -57,6 +65,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from .netns import Interrupted, cleanup_leftovers, require_root
 
     require_root()
+    pcap = output_path(args.pcap, "--pcap", ".pcap", "the classic format that Wireshark and tshark open") if args.pcap else None
     if args.cleanup:
         removed, kept = cleanup_leftovers()
         if args.json:
@@ -69,9 +78,15 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     scenario = load_scenario(args.scenario)
     try:
-        report = compare(scenario)
+        report = compare(scenario, record=pcap is not None)
     except Interrupted as exc:
         sys.stderr.write(f"xcon-teach: live: stopped by {exc.name}; its namespaces are deleted\n")
         return 128 + exc.signum
     out.write(report.to_json() if args.json else report.to_text())
+    if pcap is not None:
+        from .sniff import pcap_of
+
+        write_whole(pcap, pcap_of(list(report.frames)), "--pcap")
+        where = sys.stderr if args.json else out
+        where.write(f"wrote {args.pcap}: {len(report.frames)} frames the kernels sent on the bridge (tshark -r {args.pcap})\n")
     return 0 if report.agree else 1

@@ -37,6 +37,7 @@ from ..sim.world import World
 from ..text import columns
 from .mta import PORT, Attempt, LiveEvent, ReceivingMta, Switchboard, associate, listen_in
 from .netns import Network, cleanup_on_signals, new_prefix, socket_in, subnet_for
+from .sniff import BridgeCapture
 
 __all__ = [
     "COMPARED",
@@ -117,8 +118,13 @@ class LiveLab:
     :meth:`send` makes one association attempt on a connector.
     """
 
-    def __init__(self, scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, prefix: str | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, prefix: str | None = None, record: bool = False
+    ) -> None:
         self.scenario = scenario
+        self.record = record
+        """Record every frame on the bridge (:class:`~.sniff.BridgeCapture`) from the moment the network exists."""
+        self.capture: BridgeCapture | None = None
         self.timeout = timeout
         self.port = port
         held = [a for h in scenario.hosts for a in h.addresses] + [v for c in scenario.clusters for v in c.virtual_ips]
@@ -154,6 +160,8 @@ class LiveLab:
         """Make the kernel hold what ``world`` says: addresses in order, MTAs on the active nodes."""
         if self._world is None:
             self.network.create({h.name: world.addresses(h.name) for h in self.scenario.hosts})
+            if self.record:
+                self.capture = BridgeCapture(self.network.bridge)
             self._world = world
             for sv in self.scenario.servers:
                 self._start_mta(sv.name, world.mta_host(sv.name))
@@ -236,6 +244,8 @@ class LiveLab:
         try:
             for mta in self.mtas.values():
                 mta.stop()
+            if self.capture is not None:
+                self.capture.stop()
         finally:
             # Even if an MTA would not stop cleanly, the namespaces must go.
             self.mtas.clear()
@@ -342,6 +352,8 @@ class LiveReport:
     rows: tuple[Row, ...]
     binds: tuple[BindCheck, ...]
     seconds: float
+    frames: tuple[tuple[float, bytes], ...] = ()
+    """With ``record``: every frame that entered the bridge, (time, bytes), in order."""
 
     @property
     def agree(self) -> bool:
@@ -411,10 +423,13 @@ class LiveReport:
         return "\n".join(out) + "\n"
 
 
-def compare(scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, prefix: str | None = None) -> LiveReport:
+def compare(
+    scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, prefix: str | None = None, record: bool = False
+) -> LiveReport:
     """Run a scenario's addressing on the real kernel and compare it with ``simulate()``.
 
-    Needs root; creates and always deletes its namespaces. See the module docstring.
+    Needs root; creates and always deletes its namespaces. With ``record``, the report holds every
+    frame the kernels put on the bridge (``frames``). See the module docstring.
     """
     phases: list[tuple[str, str, Scenario]] = [("A", "the scenario's initial state (and its own scripted failovers)", scenario)]
     if scenario.clusters:
@@ -423,7 +438,7 @@ def compare(scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, p
     rows: list[Row] = []
     binds: list[BindCheck] = []
     started = time.perf_counter()
-    with LiveLab(scenario, timeout=timeout, port=port, prefix=prefix) as lab:
+    with LiveLab(scenario, timeout=timeout, port=port, prefix=prefix, record=record) as lab:
         for label, _, s in phases:
             trace = simulate(s)
             if label == "B":
@@ -445,6 +460,8 @@ def compare(scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, p
         namespaces = tuple(lab.network.created)
         subnet = str(lab.network.subnet)
         used = lab.network.prefix
+        capture = lab.capture
+    frames = tuple(capture.stop()) if capture is not None else ()
     return LiveReport(
         title=scenario.title,
         source=scenario.source,
@@ -455,6 +472,7 @@ def compare(scenario: Scenario, *, timeout: float = TIMEOUT, port: int = PORT, p
         rows=tuple(rows),
         binds=tuple(binds),
         seconds=time.perf_counter() - started,
+        frames=frames,
     )
 
 

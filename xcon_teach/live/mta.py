@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import Literal
 
+from .. import rfc1006
+from ..rfc1006 import TPDU, ConnectConfirm, ConnectRequest, DisconnectRequest, Framer, ProtocolError
 from ..sim.eventlog import Event
 from ..sim.receiver import decide
 from ..sim.world import World
-from . import rfc1006
 from .netns import socket_in
-from .rfc1006 import TPDU, ConnectConfirm, ConnectRequest, DisconnectRequest, Framer, ProtocolError
 
 __all__ = [
     "Attempt",

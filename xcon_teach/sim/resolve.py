@@ -25,6 +25,10 @@ from .world import World
 __all__ = ["DESTINATION_RULES", "REVERSE_SOURCES", "Resolution", "destination", "reverse_lookup"]
 
 
+HOSTS_FILE = "the HOSTS file"
+"""A file on the computer itself: looking a name or an address up in it sends nothing on the network."""
+
+
 @dataclass(frozen=True, slots=True)
 class Resolution:
     ip: str | None
@@ -54,7 +58,8 @@ class _Forward:
         c = self.connector
         prefix = f"not in {_either(self.tried)}; " if self.tried else ""
         article = "DOC Q195462" if claim == "wins-cluster-name" else "DOC Q172218"
-        return self.resolution(ip, f"{c.server} looks up {c.address}: {prefix}{service} says {what}", article, claim)
+        local = " (a local file: nothing goes on the wire)" if service == HOSTS_FILE else ""
+        return self.resolution(ip, f"{c.server} looks up {c.address}: {prefix}{service} says {what}{local}", article, claim)
 
 
 def _either(names: list[str]) -> str:
@@ -136,7 +141,7 @@ DESTINATION_RULES: tuple[ForwardRule, ...] = (
         "hosts",
         "DOC Q172218",
         "the HOSTS file",
-        _table("the HOSTS file", "HOSTS", lambda w: w.scenario.names.hosts),
+        _table(HOSTS_FILE, "HOSTS", lambda w: w.scenario.names.hosts),
         claim="forward-order",
     ),
     Rule(
@@ -186,7 +191,7 @@ def _reverse_hosts(r: _Reverse) -> tuple[str, ...] | None:
     r.note(
         "reverse-hosts",
         "DOC Q193380",
-        f"{r.receiver} looks up {r.ip} in the HOSTS file: {', '.join(names) or 'not there'}",
+        f"{r.receiver} looks up {r.ip} in its HOSTS file (a local file: nothing goes on the wire): {', '.join(names) or 'not there'}",
         "reverse-order",
     )
     return names or None

@@ -31,7 +31,7 @@ ConnectRequest(dst_ref=0, src_ref=1, class_option=0, calling=b'EXCLUS', called=b
 >>> decode(bytes.fromhex("04 00 00 0b 06 80 00 01 00 07 88"))
 Traceback (most recent call last):
 ...
-xcon_teach.live.rfc1006.ProtocolError: TPKT version must be 3 (got 4)
+xcon_teach.rfc1006.ProtocolError: TPKT version must be 3 (got 4)
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ __all__ = [
     "CC",
     "CR",
     "DR",
+    "DT",
     "HEADER_SIZE",
     "MAX_PACKET",
     "REASONS",
@@ -54,6 +55,7 @@ __all__ = [
     "TPKT_VERSION",
     "ConnectConfirm",
     "ConnectRequest",
+    "DataTransfer",
     "DisconnectRequest",
     "Framer",
     "ProtocolError",
@@ -68,7 +70,7 @@ HEADER_SIZE = 4
 MAX_PACKET = 0xFFFF
 """The length field has 16 bits and counts the header too."""
 
-CR, CC, DR = 0xE0, 0xD0, 0x80
+CR, CC, DR, DT = 0xE0, 0xD0, 0x80, 0xF0
 """TPDU codes. Class 0 has no credit, so the low nibble of CR and CC is 0."""
 CALLING_TSAP, CALLED_TSAP, TPDU_SIZE = 0xC1, 0xC2, 0xC0
 """Parameter codes of CR and CC."""
@@ -205,14 +207,41 @@ class DisconnectRequest:
         return bytes((self.CODE,)) + self.dst_ref.to_bytes(2, "big") + self.src_ref.to_bytes(2, "big") + bytes((self.reason,))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DataTransfer:
+    """DT: user data on an open connection (code 0xF0), the last of a unit when ``eot`` is set.
+
+    Only :func:`encode` knows it (the simulated capture carries mail in DTs); the live MTA opens
+    and refuses associations but moves no mail, so :func:`decode` turns a DT away.
+
+    >>> encode(DataTransfer(user_data=b"hi")).hex(" ")
+    '03 00 00 09 02 f0 80 68 69'
+    """
+
+    CODE: ClassVar[int] = DT
+    NAME: ClassVar[str] = "DT"
+
+    user_data: bytes = b""
+    eot: bool = True
+    """End of TSDU: this DT ends the unit of data (the high bit of the byte after the code)."""
+
+    def __post_init__(self) -> None:
+        if HEADER_SIZE + 3 + len(self.user_data) > MAX_PACKET:
+            raise ValueError(f"a DT holds at most {MAX_PACKET - HEADER_SIZE - 3} bytes of user data (got {len(self.user_data)})")
+
+    def _header(self) -> bytes:
+        return bytes((self.CODE, 0x80 if self.eot else 0))
+
+
 TPDU = ConnectRequest | ConnectConfirm | DisconnectRequest
 
 
-def encode(tpdu: TPDU) -> bytes:
-    """One RFC 1006 packet: the TPKT header, the LI and the TPDU header (no user data in class 0)."""
+def encode(tpdu: TPDU | DataTransfer) -> bytes:
+    """One RFC 1006 packet: the TPKT header, the LI and the TPDU header, then a DT's user data."""
     header = tpdu._header()
-    size = HEADER_SIZE + 1 + len(header)
-    return bytes((TPKT_VERSION, 0)) + size.to_bytes(2, "big") + bytes((len(header),)) + header
+    data = tpdu.user_data if isinstance(tpdu, DataTransfer) else b""
+    size = HEADER_SIZE + 1 + len(header) + len(data)
+    return bytes((TPKT_VERSION, 0)) + size.to_bytes(2, "big") + bytes((len(header),)) + header + data
 
 
 def packet_length(head: bytes) -> int | None:
@@ -333,7 +362,7 @@ class Framer:
     >>> f.feed(b"\\x03\\x00\\x00\\x30"); f.eof()
     Traceback (most recent call last):
     ...
-    xcon_teach.live.rfc1006.ProtocolError: truncated packet: the connection closed after 4 of 48 bytes
+    xcon_teach.rfc1006.ProtocolError: truncated packet: the connection closed after 4 of 48 bytes
     """
 
     def __init__(self) -> None:

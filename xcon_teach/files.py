@@ -1,0 +1,51 @@
+"""Writing an output file the safe way: check the path before any work, then write it whole or not at all.
+
+Used by the commands that write a file a user names (``capture -o``, ``live --pcap``): a bad path
+is one :class:`~xcon_teach.errors.UsageError` naming the option and the value, and a file is
+written beside its place and renamed into it, so a failure leaves no partial file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import UsageError
+
+__all__ = ["output_path", "write_whole"]
+
+
+def output_path(path: str | os.PathLike[str], field: str, suffix: str, what: str) -> Path:
+    """``path`` if a ``suffix`` file can be written there, else a UsageError naming ``field`` and the value.
+
+    >>> output_path("kb.txt", "-o", ".pcap", "a capture")
+    Traceback (most recent call last):
+    ...
+    xcon_teach.errors.UsageError: -o: 'kb.txt' must end in .pcap (a capture)
+    """
+    where = Path(path)
+    shown = repr(os.fspath(path))
+    if where.suffix.lower() != suffix:
+        raise UsageError(f"{field}: {shown} must end in {suffix} ({what})")
+    if where.is_dir():
+        raise UsageError(f"{field}: {shown} is a folder; give a file name ending in {suffix}")
+    if not where.parent.is_dir():
+        raise UsageError(f"{field}: {shown}: the folder {str(where.parent)!r} does not exist")
+    if not os.access(where.parent, os.W_OK) or (where.exists() and not os.access(where, os.W_OK)):
+        raise UsageError(f"{field}: {shown} cannot be written (permission denied)")
+    return where
+
+
+def write_whole(path: Path, data: bytes, field: str) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it; on failure leave nothing behind."""
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".xcon-", suffix=".part", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"{field}: {str(path)!r} cannot be written ({exc.strerror or exc})") from None
