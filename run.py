@@ -68,23 +68,28 @@ def ensure_venv() -> None:
 AXE = "axe-core@4.14.1"
 """The accessibility engine the browser tests run (from the npm registry; pinned)."""
 AXE_JS = VENV / "node_modules" / "axe-core" / "axe.min.js"
+PROXY = "configurable-http-proxy@5.3.0"
+"""JupyterHub's proxy (from the npm registry; pinned): deploy/jupyterhub_config.py and the load test use it."""
+PROXY_BIN = VENV / "node_modules" / ".bin" / "configurable-http-proxy"
 
 
-def ensure_axe() -> None:
-    """Install axe-core beside the virtual environment for the browser tests, when npm is there.
+def ensure_npm_tools() -> None:
+    """Install axe-core (the browser tests' accessibility checks) and configurable-http-proxy
+    (JupyterHub's proxy, for the hub test and deploy/) beside the virtual environment, when npm is there.
 
-    Without npm the accessibility tests skip and say why (and fail in CI, which has npm).
+    Both in one npm call: npm removes what a later --no-save install does not name. Without npm
+    the tests that need them skip and say why (and fail in CI, which has npm).
     """
-    if AXE_JS.exists():
+    if AXE_JS.exists() and PROXY_BIN.exists():
         return
     npm = shutil.which("npm")
     if npm is None:
-        say("npm not found: the accessibility checks (axe-core) will be skipped")
+        say("npm not found: the accessibility checks (axe-core) and the JupyterHub test (its proxy) will be skipped")
         return
-    say(f"installing {AXE} for the accessibility checks ...")
-    cmd = [npm, "install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error", "--prefix", str(VENV), AXE]
+    say(f"installing {AXE} and {PROXY} into {VENV.name}/node_modules ...")
+    cmd = [npm, "install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error", "--prefix", str(VENV), AXE, PROXY]
     if subprocess.run(cmd, cwd=ROOT).returncode != 0:
-        say(f"npm could not install {AXE}; the accessibility checks will be skipped")
+        say("npm could not install them; the accessibility checks and the JupyterHub test will be skipped")
 
 
 def run(cmd: list[str], **kw: object) -> int:
@@ -115,7 +120,7 @@ def present(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    ensure_axe()
+    ensure_npm_tools()
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
     steps = [
         [venv_tool("ruff"), "check", "."],
@@ -133,6 +138,7 @@ def test(args: list[str]) -> int:
 
 
 def bench(args: list[str]) -> int:
+    ensure_npm_tools()
     code = 0
     for script in sorted((ROOT / "bench").glob("bench_*.py")):
         code |= run([str(venv_python()), str(script), *args], env={**os.environ, "MPLBACKEND": "Agg"})

@@ -154,14 +154,9 @@ def _server(args: list[str], home: Path, ready: str, port: int) -> Iterator[str]
         shutil.rmtree(home, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def jupyterlab() -> Iterator[str]:
-    _require_browser()
-    home = Path(tempfile.mkdtemp(prefix="xcon-lab-"))
-    notebooks = home / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    port = _free_port()
-    args = [
+def lab_args(port: int, root: Path) -> list[str]:
+    """JupyterLab on loopback, port ``port``, no token, serving ``root`` (also the browser benchmark's server)."""
+    return [
         str(BIN / "jupyter"),
         "lab",
         "--no-browser",
@@ -170,10 +165,19 @@ def jupyterlab() -> Iterator[str]:
         "--ServerApp.port_retries=0",
         "--IdentityProvider.token=",
         "--ServerApp.password=",
-        f"--ServerApp.root_dir={notebooks}",
+        f"--ServerApp.root_dir={root}",
         "--ServerApp.allow_root=True",
     ]
-    with _server(args, home, "/api/status", port) as url:
+
+
+@pytest.fixture(scope="module")
+def jupyterlab() -> Iterator[str]:
+    _require_browser()
+    home = Path(tempfile.mkdtemp(prefix="xcon-lab-"))
+    notebooks = home / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    port = _free_port()
+    with _server(lab_args(port, notebooks), home, "/api/status", port) as url:
         yield url
 
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,7 @@ def test_each_attempt_shows_the_cotp_it_should(name: str, captures) -> None:
             expected += [("0x0e", ""), ("0x08", "136")]  # CR, then DR 136: connection request refused
         elif a.outcome == "accepted":
             carried = sum(trace.steps[i].kind == "deliver" for i in a.steps)
-            expected += [("0x0e", ""), ("0x0d", "")] + [("0x0f", "")] * carried + ([("0x08", "128")] if carried else [])
+            expected += [("0x0e", ""), ("0x0d", "")] + [("0x0f", "")] * carried  # class 0 releases by closing TCP
     # Attempts overlap in time (two connectors at 0 s), so compare as multisets, then per kind.
     assert sorted(cotp) == sorted(expected)
     resets = [r for r in rows if r["tcp.flags.reset"] == "1"]
@@ -234,7 +235,7 @@ def test_packets_follow_the_trace_for_any_scenario(data) -> None:
 @pytest.mark.parametrize(
     ("output", "message"),
     [
-        ("kb.txt", "must end in .pcap"),
+        ("kb.txt", "needs a file name ending in .pcap"),
         ("DIR", "is a folder"),
         ("/nonexistent/kb.pcap", "does not exist"),
         ("/proc/kb.pcap", "cannot be written"),
@@ -285,7 +286,7 @@ def test_the_labs_packet_list_shows_the_attempt_in_view_up_to_this_step() -> Non
     assert '<tr style="background:#fff3c4;font-weight:bold"><td style="padding:0 6px">▶ 6</td>' in html
     assert "10.0.1.11" in html and "[SYN]" in html and "CR TPDU" in html
     assert "DR TPDU" not in html and "NBSTAT" not in html, "nothing after this step: no spoiler"
-    assert "more packets after this step" in html
+    assert "more packet" not in html, "not even how many: the count would tell refused from accepted"
     refuse = next(i for i, st in enumerate(lab.trace.steps) if st.kind == "refuse")
     lab.controls["frame"].value = refuse + 1
     assert "DR TPDU" in lab.packet_list.value and "NBSTAT" in lab.packet_list.value
@@ -317,3 +318,70 @@ def test_the_html_export_carries_a_download_capture_link(tmp_path: Path) -> None
     found = re.search(r'<a href="data:application/vnd.tcpdump.pcap;base64,([^"]+)" download="kb.pcap">Download capture</a>', page)
     assert found, "the exported page offers the run's packets"
     assert base64.b64decode(found.group(1)) == pcap_bytes(simulate(load_scenario("kb-q169113"), until=700))
+
+
+# -- what a review in Wireshark found ---------------------------------------------------------------
+
+
+def _expert(path: Path, what: str) -> str:
+    assert TSHARK is not None
+    return subprocess.run([TSHARK, "-r", str(path), "-Y", what], capture_output=True, text=True, check=True).stdout
+
+
+@needs_tshark
+def test_a_name_wins_does_not_know_is_a_clean_negative_answer(tmp_path: Path) -> None:
+    ghost = load_scenario("workaround").with_name_table("hosts", ()).with_dns("EXA", "10.0.0.10").with_address("EXA", "GHOST")
+    path = tmp_path / "g.pcap"
+    write_pcap(simulate(ghost, until=0), path)
+    assert "Name query response, Requested name does not exist" in _expert(path, "nbns")
+    assert _expert(path, "_ws.malformed") == ""
+    assert _expert(path, "nbns.flags.broadcast == 1") == "", "a query to the WINS server is unicast"
+
+
+@needs_tshark
+def test_a_failover_that_drops_an_association_resets_it_and_no_port_is_reused(tmp_path: Path) -> None:
+    data = tomllib.loads(load_scenario("workaround").to_toml())
+    data["actions"][0]["at"] = 1
+    path = tmp_path / "fo.pcap"
+    write_pcap(simulate(scenario_from_dict(data), until=700), path)
+    assert _expert(path, "tcp.flags.reset == 1 && ip.src == 10.0.1.20") != ""
+    assert _expert(path, "tcp.analysis.reused_ports") == ""
+
+
+@needs_tshark
+def test_the_cc_names_both_tsaps_and_a_refusing_dr_has_no_reference_yet(tmp_path: Path) -> None:
+    path = tmp_path / "kb.pcap"
+    write_pcap(simulate(load_scenario("kb-q169113"), until=0), path)
+    assert _expert(path, "cotp.type == 0x0d && cotp.src-tsap && cotp.dst-tsap") != ""
+    assert _expert(path, "cotp.type == 0x08 && cotp.srcref == 0x0000 && cotp.cause == 136") != ""
+
+
+def test_nothing_after_the_runs_end_and_too_late_a_time_is_one_line(tmp_path: Path) -> None:
+    assert max(p.time for p in packets(simulate(load_scenario("firewall"), until=1))) <= 1
+    data = tomllib.loads(load_scenario("kb-q169113").to_toml())
+    for m in data["messages"]:
+        m["at"] = 4_000_000_000
+    late = tmp_path / "late.toml"
+    late.write_text(scenario_from_dict(data).to_toml())
+    ran = cli("capture", str(late), "--until", "4000000100", "-o", str(tmp_path / "l.pcap"))
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr and len(ran.stderr.strip().splitlines()) == 1
+    assert "pcap file holds times up to" in ran.stderr and not (tmp_path / "l.pcap").exists()
+
+
+def test_a_capture_is_readable_by_its_owners_wireshark(tmp_path: Path) -> None:
+    path = tmp_path / "kb.pcap"
+    write_pcap(simulate(load_scenario("kb-q169113"), until=0), path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@needs_tshark
+def test_the_readme_shows_what_tshark_prints(tmp_path: Path) -> None:
+    path = tmp_path / "kb.pcap"
+    assert cli("capture", "kb-q169113", "-o", str(path)).returncode == 0
+    assert TSHARK is not None
+    shown = subprocess.run([TSHARK, "-r", str(path), "-c", "17"], capture_output=True, text=True, check=True).stdout
+    readme = (ROOT / "README.md").read_text()
+    assert shown in readme, "paste `tshark -r kb.pcap -c 17` into the README's capture section"
+    assert f"wrote kb.pcap: {len(packets(simulate(load_scenario('kb-q169113'))))} packets" in readme

@@ -22,14 +22,14 @@ def output_path(path: str | os.PathLike[str], field: str, suffix: str, what: str
     >>> output_path("kb.txt", "-o", ".pcap", "a capture")
     Traceback (most recent call last):
     ...
-    xcon_teach.errors.UsageError: -o: 'kb.txt' must end in .pcap (a capture)
+    xcon_teach.errors.UsageError: -o: 'kb.txt' needs a file name ending in .pcap (a capture)
     """
     where = Path(path)
     shown = repr(os.fspath(path))
-    if where.suffix.lower() != suffix:
-        raise UsageError(f"{field}: {shown} must end in {suffix} ({what})")
     if where.is_dir():
         raise UsageError(f"{field}: {shown} is a folder; give a file name ending in {suffix}")
+    if where.suffix.lower() != suffix:
+        raise UsageError(f"{field}: {shown} needs a file name ending in {suffix} ({what})")
     if not where.parent.is_dir():
         raise UsageError(f"{field}: {shown}: the folder {str(where.parent)!r} does not exist")
     if not os.access(where.parent, os.W_OK) or (where.exists() and not os.access(where, os.W_OK)):
@@ -44,6 +44,9 @@ def write_whole(path: Path, data: bytes, field: str) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".xcon-", suffix=".part", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as open() would make it (mkstemp makes 0600): readable by the user's Wireshark
         os.replace(tmp, path)
     except OSError as exc:
         if tmp is not None:

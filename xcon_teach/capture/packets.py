@@ -10,15 +10,17 @@ say is MODEL and written here once):
 - the receiver's NetBIOS node status request goes to the caller's address (UDP 137) and the host
   that holds it answers with its name table: the names the trace's lookup found;
 - a connection: the TCP handshake from the address on the wire to port 102, the RFC 1006 CR, then
-  the CC and one DT per message carried (the message's content is not modelled), and the release
-  (a DR, reason 128, as the live lab sends, then the TCP close); or a DR with reason 136 after a
-  refusal; a SYN answered by a reset where no MTA listens; a SYN and two retransmissions (3 s and
-  9 s later, NT 4's defaults) without an answer at a firewall drop or where no host holds the
-  address.
+  the CC and one DT per message carried (the message's content is not modelled) and the TCP close
+  (class 0 releases by closing the connection); or, after a refusal, a DR with reason 136 (how
+  Exchange refused on the wire is not documented: MODEL, as the live lab sends it) and the close,
+  begun by the caller; a SYN answered by a reset where no MTA listens; a SYN and two
+  retransmissions (3 s and 9 s later, NT 4's defaults) without an answer at a firewall drop or
+  where no host holds the address; after a failover drops an association, the caller's next
+  segment and the reset from the node that now holds the address. Nothing after the run's end.
 
 Times: each packet at its step's time, 1 ms after the packet before it when steps share a time
-(a LAN round trip), so the capture's order is the trace's. Ports: each host counts its ephemeral
-ports from 1025, as NT 4 does. The scenario names no name servers, so the DNS server stands at
+(a LAN round trip), so the capture's order is the trace's. Ports: each source address counts its
+ephemeral ports from 1025, as NT 4 does. The scenario names no name servers, so the DNS server stands at
 ``.53`` and the WINS server at ``.137`` of the first host's /24 (the next free address if taken):
 :func:`name_servers`. Link addresses are made from a card's primary IP (``02:00:`` and its four
 bytes); one capture shows every segment at once, so a router's rewriting of link addresses is not
@@ -27,6 +29,7 @@ shown.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -178,6 +181,8 @@ class _Capture:
     ids: int = 0
     flows: dict[int, _Flow] = field(default_factory=dict)
     refs: dict[int, int] = field(default_factory=dict)
+    later: set[int] = field(default_factory=set)
+    """Which packets (by their place in ``out``) are sent seconds after their step: a SYN's retransmissions."""
 
     # --- placing packets ---------------------------------------------------------------------
 
@@ -200,6 +205,14 @@ class _Capture:
 
     def primary(self, host: str) -> str:
         return self.trace.scenario.host(host).primary
+
+    def holder(self, ip: str | None, step: Step) -> str | None:
+        """The host that holds ``ip`` at ``step`` (a virtual IP: its cluster's active node then)."""
+        s, active = self.trace.scenario, dict(step.active)
+        for cluster in s.clusters:
+            if ip in cluster.virtual_ips:
+                return active.get(cluster.name, cluster.active)
+        return next((h.name for h in s.hosts if ip in h.addresses), None)
 
     def card(self, host: str | None) -> str:
         return mac_of(self.primary(host)) if host is not None else ROUTER_MAC
@@ -257,16 +270,17 @@ class _Capture:
 
     def tcp(
         self, t: float, i: int, cx: Connection, side: int, flags: str, payload: bytes = b"", protocol: Protocol = "TCP", *,
-        again: bool = False,
+        again: bool = False, reset: bool = False,
     ) -> None:  # fmt: skip
-        """A TCP segment of attempt ``cx`` from the caller (``side`` 0) or the receiver (1); ``again``: a retransmission."""
+        """A TCP segment of attempt ``cx`` from the caller (``side`` 0) or the receiver (1); ``again``: a
+        retransmission; ``reset``: the answer to a SYN where nothing listens (sequence number 0, RFC 793)."""
         flow = self.flows[cx.serial]
         assert cx.wire is not None and cx.destination is not None
         ends = [(cx.wire, self.card(cx.from_host), flow.sport), (cx.destination, self.card(cx.to_host), PORT)]
         (src, smac, sport), (dst, dmac, dport) = ends[side], ends[1 - side]
         if again:
             flow.sent[side] = 0
-        seq, ack = flow.seq(side), flow.ack(side) if "A" in flags else 0
+        seq, ack = (0 if reset else flow.seq(side)), flow.ack(side) if "A" in flags else 0
         relative = (flow.sent[side], flow.sent[1 - side])
         flow.sent[side] += len(payload) + ("S" in flags) + ("F" in flags)
         if protocol == "COTP":
@@ -286,15 +300,18 @@ class _Capture:
 
     def open(self, i: int, step: Step, cx: Connection) -> None:
         """The SYN, and what answers it: the handshake and the CR, a reset, or nothing."""
-        self.flows[cx.serial] = _Flow(self.port(cx.from_host), (cx.serial * 64000 % 2**32, (cx.serial * 64000 + 32000) % 2**32))
+        assert cx.wire is not None
+        # Counted per source address, so a virtual IP that moves to the other node never reuses a 4-tuple.
+        self.flows[cx.serial] = _Flow(self.port(cx.wire), (cx.serial * 64000 % 2**32, (cx.serial * 64000 + 32000) % 2**32))
         t = self.at(step.time)
         self.tcp(t, i, cx, 0, "S")
         if cx.failure in ("firewall", "no host"):
             for later in SYN_RETRIES:
+                self.later.add(len(self.out))
                 self.tcp(t + later, i, cx, 0, "S", again=True)
             return
         if cx.failure == "no MTA":
-            self.tcp(self.at(step.time), i, cx, 1, "RA")
+            self.tcp(self.at(step.time), i, cx, 1, "RA", reset=True)
             return
         self.tcp(self.at(step.time), i, cx, 1, "SA")
         self.tcp(self.at(step.time), i, cx, 0, "A")
@@ -326,21 +343,27 @@ class _Capture:
             elif kind == "reverse":
                 self.reverse(i, step, cx)
             elif kind == "accept":
-                self.cotp(step.time, i, cx, 1, rfc1006.ConnectConfirm(dst_ref=ref, src_ref=ref | 0x8000))
+                cc = rfc1006.ConnectConfirm(
+                    dst_ref=ref, src_ref=ref | 0x8000, calling=cx.sender.encode(), called=cx.remote.encode()
+                )  # the TSAPs of the CR, as the live MTA confirms them
+                self.cotp(step.time, i, cx, 1, cc)
             elif kind == "refuse":
-                self.cotp(
-                    step.time, i, cx, 1, rfc1006.DisconnectRequest(dst_ref=ref, src_ref=ref | 0x8000, reason=rfc1006.REFUSED)
-                )
-                self.tcp(self.at(step.time), i, cx, 1, "FA")
+                # A DR that refuses a CR has no reference of its own yet (ISO 8073): source reference 0.
+                self.cotp(step.time, i, cx, 1, rfc1006.DisconnectRequest(dst_ref=ref, src_ref=0, reason=rfc1006.REFUSED))
             elif kind == "disconnect" and cx.serial in self.flows:
-                self.tcp(self.at(step.time), i, cx, 0, "FA")
-                self.tcp(self.at(step.time), i, cx, 1, "A")
+                self.close(step.time, i, cx, 0)  # the caller closes, as the live lab's does
+            elif kind == "drop" and cx.serial in self.flows:
+                # The virtual IP moved: the new node knows no such connection and answers the caller's next segment with a reset.
+                moved = dataclasses.replace(cx, to_host=self.holder(cx.destination, step))
+                self.tcp(self.at(step.time), i, moved, 0, "A")
+                self.tcp(self.at(step.time), i, moved, 1, "R")
             elif kind == "deliver" and step.message is not None:
                 self.cotp(step.time, i, cx, 0, rfc1006.DataTransfer(user_data=f"X.400 message {step.message}".encode()))
                 if last_delivery.get(cx.serial) == i:
-                    self.cotp(step.time, i, cx, 0, rfc1006.DisconnectRequest(dst_ref=ref | 0x8000, src_ref=ref, reason=128))
-                    self.close(step.time, i, cx, 0)
-        ordered = sorted(self.out, key=lambda item: (item[0], item[1]))
+                    self.close(step.time, i, cx, 0)  # class 0 releases by closing the TCP connection
+        until = self.trace.scenario.until  # a retransmission due after the run's end is not sent
+        kept = (item for item in self.out if item[1] not in self.later or item[0] <= until)
+        ordered = sorted(kept, key=lambda item: (item[0], item[1]))
         return tuple(_packet(n, t, f) for n, (t, _, f) in enumerate(ordered, 1))
 
 

@@ -15,6 +15,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from ..errors import UsageError
 from ..files import output_path, write_whole
 from ..rfc1006 import ProtocolError
 from ..sim import Trace
@@ -59,10 +60,10 @@ def _layers(p: Packet, ip_id: int) -> Any:
             return udp / NBNSHeader(NAME_TRN_ID=n.id, NM_FLAGS=0) / NBNSNodeStatusRequest(SUFFIX=0x4141)  # unicast: no B flag
         if n.kind == "status":
             table = [
-                NBNSNodeStatusResponseService(NETBIOS_NAME=name.upper().ljust(15)[:15].encode(), SUFFIX=suffix, NAME_FLAGS=0x04)
+                NBNSNodeStatusResponseService(NETBIOS_NAME=name.upper().ljust(15)[:15].encode(), SUFFIX=suffix, NAME_FLAGS=0x64)
                 for name in n.names
                 for suffix in (0x00, 0x20)
-            ]
+            ]  # NAME_FLAGS 0x64: unique, active, an H-node (WINS first, then broadcast)
             body = NBNSNodeStatusResponse(
                 RR_NAME=b"*" + b"\x00" * 14,
                 SUFFIX=0x4141,
@@ -73,11 +74,15 @@ def _layers(p: Packet, ip_id: int) -> Any:
             )
             return udp / NBNSHeader(NAME_TRN_ID=n.id, RESPONSE=1, NM_FLAGS=0x40, ANCOUNT=1) / body
         name = n.name.upper().encode()
-        if not n.response:
-            return udp / NBNSHeader(NAME_TRN_ID=n.id) / NBNSQueryRequest(QUESTION_NAME=name, SUFFIX=0x4141)
-        if not n.answer:  # RFC 1002 4.2.14: a negative response, RCODE 3 (name error)
+        if not n.response:  # to the WINS server: unicast, recursion desired (RD), no broadcast flag
+            return udp / NBNSHeader(NAME_TRN_ID=n.id, NM_FLAGS=0x10) / NBNSQueryRequest(QUESTION_NAME=name, SUFFIX=0x4141)
+        if not n.answer:  # RFC 1002 4.2.14: a negative response, RCODE 3 (name error), an RR of type NULL
             header = NBNSHeader(NAME_TRN_ID=n.id, RESPONSE=1, NM_FLAGS=0x58, RCODE=3, ANCOUNT=1)
-            return udp / header / NBNSQueryResponse(RR_NAME=name, SUFFIX=0x4141, TTL=0, RDLENGTH=0, ADDR_ENTRY=[])
+            return (
+                udp
+                / header
+                / NBNSQueryResponse(RR_NAME=name, SUFFIX=0x4141, QUESTION_TYPE=0x000A, TTL=0, RDLENGTH=0, ADDR_ENTRY=[])
+            )
         entry = NBNS_ADD_ENTRY(NB_ADDRESS=n.answer)
         return (
             udp
@@ -98,8 +103,8 @@ def pcap_bytes(trace: Trace, *, found: tuple[Packet, ...] | None = None) -> byte
     writer = PcapWriter(out, linktype=1, sync=True)
     ids: dict[str, int] = {}
     for p in found if found is not None else packets(trace):
-        ids[p.src] = ids.get(p.src, 0) + 1
-        frame = _layers(p, ids[p.src])
+        ids[p.src_mac] = ids.get(p.src_mac, 0) + 1  # one IP id counter a card, whichever of its addresses sends
+        frame = _layers(p, ids[p.src_mac])
         frame.time = EPOCH + round(p.time, 6)
         writer.write(frame)
     writer.flush()
@@ -111,6 +116,10 @@ def pcap_bytes(trace: Trace, *, found: tuple[Packet, ...] | None = None) -> byte
 def check_output(path: str | Path, field: str = "-o") -> Path:
     """The path a capture may be written to, or a :class:`UsageError` naming ``field`` and the value."""
     return output_path(path, field, ".pcap", "the classic format that Wireshark and tshark open")
+
+
+LAST_TIME = 2**32 - 1 - EPOCH
+"""The latest simulated second a classic pcap file can hold (its timestamps have 32-bit seconds)."""
 
 
 def write_pcap(trace: Trace, path: str | Path, *, field: str = "-o") -> int:
@@ -125,6 +134,11 @@ def write_pcap(trace: Trace, path: str | Path, *, field: str = "-o") -> int:
     """
     where = check_output(path, field)
     found = packets(trace)
+    if found and found[-1].time > LAST_TIME:
+        raise UsageError(
+            f"--until: a pcap file holds times up to {LAST_TIME:.0f} s after the start, but this run sends packets at "
+            f"{found[-1].time:.0f} s; give a smaller --until (or move the scenario's events earlier)"
+        )
     write_whole(where, pcap_bytes(trace, found=found), field)
     return len(found)
 

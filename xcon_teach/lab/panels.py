@@ -113,33 +113,33 @@ def attempt_in_view(trace: Trace, index: int) -> int | None:
 def packets_html(found: tuple[Packet, ...], trace: Trace, index: int) -> str:
     """Wireshark's packet list for the attempt in view, up to this step: this step's packets marked ▶ and highlighted.
 
-    Packets after this step are counted, not shown, so the list never tells what happens next.
+    Packets after this step are neither shown nor counted (their number would tell the outcome),
+    nor are those the step sends later (a SYN's retransmissions, until the frame in view reaches their time).
     """
     serial = attempt_in_view(trace, index)
     title = "Packets on the wire (like Wireshark's packet list)"
     if serial is None:
         return box(title, '<span style="color:#555">no connection attempt yet</span>')
-    mine = [p for p in found if p.serial == serial]
-    shown = [p for p in mine if p.step <= index]
-    later = len(mine) - len(shown)
+    now = trace.steps[index].time
+    shown = [p for p in found if p.serial == serial and p.step <= index and p.time <= now + 1.0]
     head = "".join(
         f'<th style="text-align:left;padding:0 6px">{h}</th>'
         for h in ("No.", "Time", "Source", "Destination", "Protocol", "Info")
     )
     rows = []
     for p in shown:
-        now = p.step == index
-        style = "background:#fff3c4;font-weight:bold" if now else ""
+        here = p.step == index
+        style = "background:#fff3c4;font-weight:bold" if here else ""
         cells = list(p.row())
-        cells[0] = ("▶ " if now else "") + cells[0]
+        cells[0] = ("▶ " if here else "") + cells[0]
         rows.append(f'<tr style="{style}">' + "".join(f'<td style="padding:0 6px">{escape(c)}</td>' for c in cells) + "</tr>")
     a = next(x for x in trace.attempts() if x.serial == serial)
     note = f"attempt {a.number} on {a.connector}"
     if not shown:
         note += ": nothing on the wire yet"
-    if later:
-        note += f"; {later} more packet{'s' if later != 1 else ''} after this step"
-    legend = "▶ and highlight: sent at this step. HOSTS lookups are local and send nothing."
+    legend = (
+        "▶ and highlight: sent at this step; what comes later appears as you step on. HOSTS lookups are local and send nothing."
+    )
     table = (
         f"<table style=\"font-family:'DejaVu Sans Mono',monospace;font-size:12px;border-collapse:collapse\">"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -222,10 +222,10 @@ def capture_lines(trace: Trace, connector: str, *, at: float = 0.0) -> str:
     11   0.010  10.0.0.53  10.0.0.10    DNS       Standard query response 0x0001 No such name PTR 11.1.0.10.in-addr.arpa
     12   0.011  10.0.0.10  10.0.1.11    NBNS      Name query NBSTAT *
     13   0.012  10.0.1.11  10.0.0.10    NBNS      Name query response NBSTAT NODE1<00> NODE1<20>
-    14   0.013  10.0.0.10  10.0.1.11    COTP      DR TPDU src-ref: 0x8002 dst-ref: 0x0002 (reason 136: connection request refused)
-    15   0.014  10.0.0.10  10.0.1.11    TCP       102 → 1025 [FIN, ACK] Seq=12 Ack=25 Win=8760 Len=0
-    16   0.015  10.0.1.11  10.0.0.10    TCP       1025 → 102 [FIN, ACK] Seq=25 Ack=13 Win=8760 Len=0
-    17   0.016  10.0.0.10  10.0.1.11    TCP       102 → 1025 [ACK] Seq=13 Ack=26 Win=8760 Len=0
+    14   0.013  10.0.0.10  10.0.1.11    COTP      DR TPDU src-ref: 0x0000 dst-ref: 0x0002 (reason 136: connection request refused)
+    15   0.014  10.0.1.11  10.0.0.10    TCP       1025 → 102 [FIN, ACK] Seq=25 Ack=12 Win=8760 Len=0
+    16   0.015  10.0.0.10  10.0.1.11    TCP       102 → 1025 [FIN, ACK] Seq=12 Ack=26 Win=8760 Len=0
+    17   0.016  10.0.1.11  10.0.0.10    TCP       1025 → 102 [ACK] Seq=26 Ack=13 Win=8760 Len=0
     """
     from ..capture import packets
 

@@ -12,7 +12,9 @@ attempt fails is returned as an NDR; a failover drops associations in flight and
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..scenario import Connector, Scenario
 from .engine import ACTION, ATTEMPT, DELIVER, SUBMIT, Engine
@@ -26,6 +28,8 @@ from .trace import MessageOutcome, Status, Trace
 from .world import World
 
 __all__ = ["simulate"]
+
+_T = TypeVar("_T")
 
 
 def tries(c: Connector) -> int:
@@ -90,6 +94,18 @@ class _Run:
         """Per server: the tries that presented a virtual IP by the fix so far (its turns, DOMAIN.md 9)."""
         self._queues: tuple[tuple[str, int], ...] | None = None
         self._active = self.world.active_pairs()
+        self._memo: dict[tuple[object, ...], object] = {}
+        """The rules' answers so far, by their arguments: the rules are pure, and a day of retries asks
+        the same questions 144 times (a failover makes a new world, so its answers are new ones)."""
+        self._worlds: list[World] = [self.world]
+        """Every world of the run, kept alive so that ``id(world)`` in a memo key is never reused."""
+
+    def _rule(self, fn: Callable[..., _T], *args: object, **kwargs: object) -> _T:
+        """``fn(self.world, *args, **kwargs)``, asked once per world and arguments."""
+        key = (fn, id(self.world), args, tuple(kwargs.items()))
+        if key not in self._memo:
+            self._memo[key] = fn(self.world, *args, **kwargs)
+        return self._memo[key]  # type: ignore[return-value]
 
     # --- the loop -----------------------------------------------------------------------------
 
@@ -230,7 +246,7 @@ class _Run:
         text = f"{conn.server} opens an association to {conn.remote} for {self._list(msgs)} (attempt {number} of at most {limit})"
         self.emit(t, Note(kind="attempt", actor=conn.server, text=text, basis="MODEL"), cx)
 
-        res = destination(world, conn)
+        res = self._rule(destination, conn)
         if res.ip is None:
             cx = dataclasses.replace(cx, phase="failed", failure="unresolved", asked=res.asked)
             self.emit(t, res.note, cx)
@@ -238,7 +254,7 @@ class _Run:
         cx = dataclasses.replace(cx, destination=res.ip, phase="connecting", asked=res.asked)
         self.emit(t, res.note, cx)
 
-        source = choose_source(world, conn, res.ip, turn=self.turns.get(conn.server, 0))
+        source = self._rule(choose_source, conn, res.ip, turn=self.turns.get(conn.server, 0))
         if source.rule == "fix":  # the next try of this server takes the next virtual IP (DOMAIN.md 9)
             self.turns[conn.server] = self.turns.get(conn.server, 0) + 1
         wire = source.address
@@ -254,7 +270,7 @@ class _Run:
         for m in msgs:
             self.wire[m] = wire
 
-        way = reach(world, conn, wire, res.ip)
+        way = self._rule(reach, conn, wire, res.ip)
         if way.firewall is not None:
             if way.failure == "firewall":
                 cx = dataclasses.replace(cx, phase="failed", failure="firewall")
@@ -280,7 +296,7 @@ class _Run:
         self.emit(t, Note(kind="caller", actor=receiver, text=text, basis="DOC Q197378", claim="caller-address"), cx)
 
         cx = dataclasses.replace(cx, phase="lookup")
-        decision = decide(world, receiver, wire, conn.remote)
+        decision = self._rule(decide, receiver, wire, conn.remote)
         names: tuple[str, ...] = ()
         outcome = None
         connector = None
@@ -378,6 +394,7 @@ class _Run:
         cluster = self.s.cluster(cluster_name)
         old = self.world.active[cluster.name]
         self.world = self.world.failed_over(cluster.name)
+        self._worlds.append(self.world)
         self._active = self.world.active_pairs()
         new = self.world.active[cluster.name]
         text = (
