@@ -43,10 +43,25 @@ def scenario_data(draw: st.DrawFn, *, max_sites: int = 3, with_actions: bool = T
     names = [*hosts, *clusters, *(c["virtual_name"] for c in clusters.values()), "GHOST"]
     pairs = [(a, b) for a in servers for b in servers if a != b]
     chosen = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=len(pairs), unique=True))
+    # Half the time, set each chosen link up the way it works (each side's Stack tab holds the other's
+    # address, both ways), so that runs reach delivery as well as refusal, NDR and failover.
+    working = draw(st.booleans())
+    if working:
+        chosen = list(dict.fromkeys([*chosen, *((b, a) for a, b in chosen)]))
+
+    def address_of(server: str) -> str:
+        host = servers[server]["host"]
+        found = next((c for c in clusters.values() if c["virtual_name"] == host), None)
+        if found is not None:
+            return str(found.get("virtual_ip") or found["virtual_ips"][0])
+        return str(hosts[host]["addresses"][0])
+
     connectors = []
     for a, b in chosen:
         stack = draw(st.sampled_from(["ip", "hostname"]))
         address = draw(st.sampled_from(ips if stack == "ip" else names + ips))
+        if working:
+            stack, address = "ip", address_of(b)
         c: dict[str, Any] = {"server": a, "remote": b, "stack": stack, "address": address}
         if draw(st.integers(0, 3)) == 0:
             c["stack_ip_override"] = draw(st.sampled_from(ips))

@@ -444,7 +444,7 @@ def test_export_pdf_is_a_deck_of_key_frames(tmp_path: Path) -> None:
     [
         ("kb.svg", "-o: cannot write .svg; use .gif, .html, .pdf or .png"),
         ("kb", "-o: cannot write a file without an extension"),
-        ("missing/kb.gif", "-o: the folder"),
+        ("missing/kb.gif", "the folder 'missing' does not exist"),
         (".", "-o: cannot write"),
     ],
 )

@@ -320,3 +320,39 @@ def test_checking_an_empty_prediction_asks_for_one() -> None:
     lab = Lab("kb-q169113")
     lab.controls["predict:check"].click()
     assert "Choose an address or an answer first" in lab.prediction.value and "Not quite" not in lab.prediction.value
+
+
+# -- hardening (issue 16) ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"),
+    [
+        ("build:EXA", "sp9"),
+        ("stack:EXA", "tcp"),
+        ("active:WOLFPACK", "EXA"),
+        ("scenario", "no-such-scenario"),
+        ("predict:address", "10.9.9.9"),
+    ],
+)
+def test_a_value_that_is_not_a_choice_is_refused_in_the_lab_not_by_a_traceback(key: str, bad: str) -> None:
+    lab = Lab("kb-q169113")
+    before, good = lab.scenario, lab.controls[key].value
+    lab.controls[key].value = bad  # no TraitError
+    assert lab.controls[key].value == good and lab.scenario is before
+    shown = {
+        "scenario": lab.status.value,
+        "predict:address": lab.prediction.value,
+    }.get(key) or lab._field_errors[key].value
+    assert "not one of the choices" in shown and "kept" in shown
+
+
+def test_widgets_closed_by_a_scenario_switch_no_longer_change_anything() -> None:
+    lab = Lab("kb-q169113")
+    old = dict(lab.controls)
+    lab.controls["scenario"].value = "both-clustered"
+    now = lab.scenario
+    old["netbios"].value = False
+    old["address:EXA->EXCLUS"].value = "10.0.1.99"
+    old["reset"].click()
+    assert lab.scenario is now and "Something went wrong" not in lab.status.value

@@ -276,23 +276,33 @@ def test_cli_json() -> None:
 
 @needs_root
 def test_cleanup_removes_leftovers_of_killed_runs_only() -> None:
-    dead = f"{netns.STEM}0-beef-h-LEFTOVER"  # pid 0 is never a running process
-    busy = f"{netns.STEM}1-beef-h-BUSY"  # pid 1 always runs
-    subprocess.run(["ip", "netns", "add", dead], check=True)
-    subprocess.run(["ip", "netns", "add", busy], check=True)
+    dead = f"{netns.STEM}99999-beef-h-LEFTOVER"  # its marker names a process that is gone
+    busy = f"{netns.STEM}{os.getppid()}-cafe-h-BUSY"  # its marker names a running process, with its start time
+    decoy = f"{netns.STEM}decoy"  # not the lab's pattern, no marker: never ours
+    stranger = f"{netns.STEM}77777-f00d-h-OTHER"  # the lab's pattern, but no marker: not made by the lab
+    netns.MARKERS.mkdir(parents=True, exist_ok=True)
+    (netns.MARKERS / f"{netns.STEM}99999-beef").write_text("99999 1\n")
+    (netns.MARKERS / f"{netns.STEM}{os.getppid()}-cafe").write_text(f"{os.getppid()} {netns._started(os.getppid())}\n")
+    for name in (dead, busy, decoy, stranger):
+        subprocess.run(["ip", "netns", "add", name], check=True)
     try:
         out = io.StringIO()
         assert cli.run(args(cleanup=True), out) == 0
         assert f"removed {dead}" in out.getvalue()
         assert f"kept {busy}" in out.getvalue()
-        assert dead not in netns.namespaces()
-        assert busy in netns.namespaces()
+        left = netns.namespaces()
+        assert dead not in left and busy in left and decoy in left and stranger in left
+        assert not (netns.MARKERS / f"{netns.STEM}99999-beef").exists(), "the marker goes with its namespaces"
     finally:
-        subprocess.run(["ip", "-force", "-batch", "-"], input=f"netns del {dead}\nnetns del {busy}\n", text=True, check=False)
+        subprocess.run(
+            ["ip", "-force", "-batch", "-"], input="".join(f"netns del {n}\n" for n in (dead, busy, decoy, stranger)), text=True
+        )
+        for marker in (f"{netns.STEM}99999-beef", f"{netns.STEM}{os.getppid()}-cafe"):
+            (netns.MARKERS / marker).unlink(missing_ok=True)
 
 
 @needs_root
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT])
 def test_a_signal_deletes_the_namespaces(sig: signal.Signals) -> None:
     script = textwrap.dedent(
         """
@@ -316,9 +326,10 @@ def test_a_signal_deletes_the_namespaces(sig: signal.Signals) -> None:
         assert child.stdout is not None
         prefix = child.stdout.readline().strip()
         assert len(ours(prefix)) == 4
+        assert (netns.MARKERS / prefix).is_file(), "the run marks its namespaces as its own"
         child.send_signal(sig)
         assert child.wait(timeout=10) == 128 + sig
-        assert ours(prefix) == []
+        assert ours(prefix) == [] and not (netns.MARKERS / prefix).exists()
     finally:
         if child.poll() is None:
             child.kill()

@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+import hypothesis
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -144,3 +146,22 @@ def test_attempts_partition_the_connection_steps_and_count_each_messages_tries(d
         assert m.attempts == len(carried)
         seen = [a.presented for a in carried if a.presented is not None]
         assert m.presented_address == (seen[-1] if seen else None)
+
+
+# -- the generator reaches every outcome (issue 16) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["delivered", "refused", "ndr", "failover"])
+def test_the_generator_reaches_every_outcome(outcome: str) -> None:
+    """Properties over generated scenarios mean something only if the scenarios reach every path."""
+
+    def reaches(data: dict) -> bool:
+        trace = simulate(scenario_from_dict(data))
+        if outcome in ("delivered", "ndr"):
+            return any(m.status == outcome for m in trace.messages)
+        if outcome == "refused":
+            return any(a.outcome == "refused" for a in trace.attempts())
+        return any(step.kind == "failover" for step in trace.steps)
+
+    found = hypothesis.find(scenario_data(), reaches, settings=hypothesis.settings(max_examples=500, database=None))
+    assert reaches(found)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from .errors import UsageError, XconError
+from .errors import MachineError, UsageError, XconError
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -58,8 +59,11 @@ def _hypothesis_option(p: argparse.ArgumentParser) -> None:
 def _scenario(args: argparse.Namespace) -> Scenario:
     """The scenario the command names, under the hypothesis the command line asks for."""
     from . import load_scenario
+    from .scenario.warnings import warnings
 
     s = load_scenario(args.scenario)
+    for text in warnings(s):
+        _say(f"{PROG}: warning: {one_line(text)}")
     return s.with_hypothesis(args.hypothesis) if args.hypothesis else s
 
 
@@ -283,21 +287,75 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int | None]] = {
 }
 
 
+MAX_LINE = 400
+"""An error line is cut here (with an ellipsis), so a 10,000-character name cannot flood a terminal."""
+
+
+def one_line(text: str) -> str:
+    """A message as one safe line: control and line-breaking characters escaped, long text cut.
+
+    >>> one_line("bad\x1b[31m name\u2028here")
+    'bad\\x1b[31m name\\u2028here'
+    """
+    out = []
+    for ch in " ".join(text.split("\n")):
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    line = "".join(out)
+    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
+
+
+def _say(text: str) -> None:
+    """Write one line to stderr, if there is a stderr to write to."""
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 fine, 2 bad input, 1 a failure of the machine, 130 interrupted)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        _say(f"{PROG}: interrupted")
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+        if stream is not None and hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
             stream.reconfigure(encoding="utf-8")  # names and titles are not always ASCII
     args = build_parser().parse_args(argv)
-    try:
-        status = COMMANDS[args.command](args, sys.stdout) or 0
-        sys.stdout.flush()
-    except XconError as exc:
-        sys.stderr.write(f"{PROG}: " + " ".join(str(exc).split("\n")) + "\n")  # always one line
+    out = sys.stdout
+    if out is None:
+        _say(f"{PROG}: standard output is closed: nothing to write to (redirect it to a file or /dev/null)")
         return 2
+    try:
+        status = COMMANDS[args.command](args, out) or 0
+        out.flush()
+    except XconError as exc:
+        _say(one_line(f"{PROG}: {exc}"))  # always one line, cut at MAX_LINE
+        return 1 if isinstance(exc, MachineError) else 2
     except BrokenPipeError:
         # `xcon-teach run ... | head` closed the pipe early: not an error worth a traceback.
-        sys.stderr.close()
+        try:
+            sys.stderr.close()
+        except (OSError, ValueError, AttributeError):
+            pass
         return 0
+    except OSError as exc:
+        if getattr(exc, "filename", None) is not None:
+            raise
+        # Writing the output failed: the disk (or /dev/full) is full, the terminal went away.
+        _say(f"{PROG}: cannot write the output: {exc.strerror or exc}")
+        return 1
     return status
 
 

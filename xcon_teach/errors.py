@@ -7,9 +7,10 @@ value that was given.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Final
 
-__all__ = ["NO_VALUE", "ScenarioError", "UsageError", "XconError", "show_value"]
+__all__ = ["NO_VALUE", "MachineError", "ScenarioError", "UsageError", "XconError", "show_value"]
 
 
 class _NoValue:
@@ -37,7 +38,8 @@ class ScenarioError(XconError, ValueError):
         self.path = path
         self.problem = problem
         self.got = got
-        super().__init__(f"{source}: {self.short}" if not path else f"{source}: {path}: {self.short}")
+        where, key = middle_cut(source, 100), middle_cut(path, 100)
+        super().__init__(f"{where}: {self.short}" if not path else f"{where}: {key}: {self.short}")
 
     @property
     def short(self) -> str:
@@ -51,8 +53,32 @@ class UsageError(XconError):
     """A command-line or Python argument outside any scenario is not valid."""
 
 
+class MachineError(XconError):
+    """The machine failed a good request: a full disk, an I/O error (exit status 1, one line)."""
+
+
 MAX_SHOWN = 60
 """Longer values are cut, so a message stays one readable line."""
+
+
+def middle_cut(text: str, limit: int) -> str:
+    """``text`` with its middle cut out if it is longer than ``limit``: a long path keeps its start and its file name.
+
+    >>> middle_cut("a" * 10 + "b" * 10, 9)
+    'aaaa…bbbb'
+    """
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _hidden(ch: str) -> bool:
+    """A character that moves the cursor, breaks a line or is invisible: shown escaped in a message."""
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs")
 
 
 def show_value(value: object) -> str:
@@ -64,7 +90,8 @@ def show_value(value: object) -> str:
     '"two\\\\nlines"'
     """
     if isinstance(value, str):
-        text = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        text = value.replace("\\", "\\\\").replace('"', '\\"')
+        text = "".join(_ESCAPES.get(ch) or (f"\\u{ord(ch):04x}" if _hidden(ch) else ch) for ch in text)
         shown = '"' + text + '"'
     elif isinstance(value, bool):
         shown = "true" if value else "false"

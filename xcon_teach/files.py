@@ -7,11 +7,15 @@ written beside its place and renamed into it, so a failure leaves no partial fil
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import MachineError, UsageError
+
+_MACHINE = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS}
+"""Errors of the machine, not of the request (exit status 1)."""
 
 __all__ = ["output_path", "write_whole"]
 
@@ -26,8 +30,12 @@ def output_path(path: str | os.PathLike[str], field: str, suffix: str, what: str
     """
     where = Path(path)
     shown = repr(os.fspath(path))
+    if len(where.name.encode()) > 255 or len(os.fsencode(where)) > 4095:
+        raise UsageError(f"{field}: the file name is too long for this system (got {shown[:60]}…)")
     if where.is_dir():
         raise UsageError(f"{field}: {shown} is a folder; give a file name ending in {suffix}")
+    if where.exists() and not where.is_file():
+        raise UsageError(f"{field}: {shown} is a device or a pipe, not a file; give a file name ending in {suffix}")
     if where.suffix.lower() != suffix:
         raise UsageError(f"{field}: {shown} needs a file name ending in {suffix} ({what})")
     if not where.parent.is_dir():
@@ -51,4 +59,5 @@ def write_whole(path: Path, data: bytes, field: str) -> None:
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"{field}: {str(path)!r} cannot be written ({exc.strerror or exc})") from None
+        error = MachineError if exc.errno in _MACHINE else UsageError  # a full disk is the machine's failure: exit 1
+        raise error(f"{field}: {str(path)!r} cannot be written ({exc.strerror or exc})") from None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..files import output_path, write_whole
 from ..sim import Trace
 from .portrayal import OKABE_ITO, TEXT, Portrayal, TraceView, portray
 from .storyboard import key_frame, storyboard
@@ -35,6 +36,11 @@ __all__ = ["FORMATS", "export", "still", "storyboard_portrayals"]
 FORMATS = (".gif", ".html", ".pdf", ".png")
 DEFAULT_SECONDS_PER_FRAME = 2.5
 """Long enough to read a frame's narration aloud."""
+MAX_FRAMES = 70
+"""The most storyboard frames a GIF or HTML export holds: both keep every frame in memory while they
+are made (measured: about 5.6 MB a frame on top of 93 MB, so 70 frames stay under 500 MB; the longest
+built-in storyboard has 61). A longer story is refused with a hint to shorten the run; a PDF writes
+page by page and has no limit."""
 MAX_SECONDS_PER_FRAME = 655.0
 """A GIF frame lasts at most 655.35 s (its delay is a 16-bit count of hundredths)."""
 
@@ -79,14 +85,7 @@ def check_output(path: str | os.PathLike[str]) -> Path:
         raise UsageError(
             f"-o: cannot write {suffix or 'a file without an extension'}; use .gif, .html, .pdf or .png (got {str(path)!r})"
         )
-    if out.is_dir():
-        raise UsageError(f"-o: is a folder, not a file (got {str(path)!r})")
-    parent = out.parent
-    if not parent.is_dir():
-        raise UsageError(f"-o: the folder {str(parent)!r} does not exist (got {str(path)!r})")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"-o: the folder {str(parent)!r} is not writable (got {str(path)!r})")
-    return out
+    return output_path(path, "-o", suffix, "the format to write")
 
 
 def export(
@@ -117,12 +116,19 @@ def export(
 
     suffix = out.suffix.lower()
     if suffix == ".png":
-        out.write_bytes(still(trace, frame))
+        write_whole(out, still(trace, frame), "-o")
         return out
     picture = Picture(trace.scenario)
     if suffix == ".pdf":
-        _pdf(picture, storyboard_portrayals(trace, hops=False), out)
+        deck = io.BytesIO()
+        _pdf(picture, storyboard_portrayals(trace, hops=False), deck)
+        write_whole(out, deck.getvalue(), "-o")
         return out
+    if len(portrayals) > MAX_FRAMES:
+        raise UsageError(
+            f"-o: this storyboard has {len(portrayals)} frames, more than the {MAX_FRAMES} a {suffix[1:].upper()} holds; "
+            "give a smaller --until, or export a .pdf (page by page) or one frame as .png"
+        )
     images = [_image(picture, p) for p in portrayals]
     indexed = _one_palette(images)
     if suffix == ".gif":
@@ -136,9 +142,10 @@ def export(
             loop=0,
             optimize=False,
         )
-        out.write_bytes(buffer.getvalue())
+        write_whole(out, buffer.getvalue(), "-o")
     else:
-        out.write_text(_html_page(trace, portrayals, indexed, seconds_per_frame, capture, out.stem), encoding="utf-8")
+        page = _html_page(trace, portrayals, indexed, seconds_per_frame, capture, out.stem)
+        write_whole(out, page.encode("utf-8"), "-o")
     return out
 
 
@@ -181,7 +188,7 @@ def _png(image: PILImage.Image) -> bytes:
     return out.getvalue()
 
 
-def _pdf(picture: Picture, portrayals: list[Portrayal], out: Path) -> None:
+def _pdf(picture: Picture, portrayals: list[Portrayal], out: Path | io.BytesIO) -> None:
     """One key frame a page: the full picture (16:9) with its narration, as vector graphics and real text."""
     from matplotlib import rc_context
     from matplotlib.backends.backend_pdf import PdfPages

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
+import traitlets
 from IPython.display import HTML, Javascript, display
 
 from ..capture import Packet, packets
@@ -88,6 +89,36 @@ def classroom_layout(lab: Lab) -> list[Any]:
     panels = w.VBox([lab.narration, lab.readout, lab.events, lab.queues], layout=w.Layout(width="40%", min_width="300px"))
     picture = w.HBox([lab.image, panels], layout=w.Layout(width="100%", align_items="flex-start"))
     return [w.VBox([lab.header, lab.title, lab.status]), lab.settings, picture, lab.playback, lab.extras]
+
+
+def _warnings_html(s: Scenario) -> str:
+    """The scenario's warnings (:func:`xcon_teach.scenario.warnings.warnings`), one line each, above the picture."""
+    from ..scenario.warnings import warnings
+
+    return "".join(f"<div style='color:#8A5A00' role='status'>⚠ warning: {escape(text)}</div>" for text in warnings(s))
+
+
+def _refuse_unknown_choices(widget: w.Widget, error: w.HTML) -> None:
+    """A value that is not one of a choice widget's options is refused beside the field, as every bad
+    value is, and the widget keeps its last good value (ipywidgets alone raises a TraitError at the
+    assignment; a browser can never pick such a value, Python can)."""
+    validators = getattr(widget, "_trait_validators", {})
+    original = validators.get("value")
+    if original is None or not isinstance(widget, w.widgets.widget_selection._Selection):
+        return
+
+    def checked(obj: Any, proposal: Any) -> Any:
+        try:
+            return original(obj, proposal)
+        except traitlets.TraitError:
+            choices = ", ".join(show_value(v) for v in obj._options_values)
+            error.value = (
+                f"<span style='color:#B34700' role='alert'>✖ not one of the choices ({escape(choices)}) "
+                f"(got {escape(show_value(proposal.value))}); kept {escape(show_value(obj.value))}</span>"
+            )
+            return obj.value
+
+    validators["value"] = checked
 
 
 @contextlib.contextmanager
@@ -215,7 +246,7 @@ class Lab:
         self._fields = []
         self.scenario = scenario
         self.picture = Picture(scenario, panels=False, compress=1)
-        self.status = w.HTML()
+        self.status = w.HTML(_warnings_html(scenario))
         natural = f"{round(self.picture.size[0])}px"
         self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width=natural, min_width="420px"))
         self.image.add_class("xcon-picture")
@@ -257,6 +288,11 @@ class Lab:
             stack.extend(getattr(widget, "children", ()))
             for part in ("layout", "style"):
                 stack.append(getattr(widget, part, None))
+            # Disconnected as well as closed: a closed widget that Python still holds must not
+            # change the next scenario (traitlets keeps its observers, a button its click handlers).
+            widget.unobserve_all()
+            if isinstance(widget, w.Button):
+                widget._click_handlers.callbacks.clear()
             widget.close()
         self._links = []
 
@@ -286,6 +322,7 @@ class Lab:
             layout=w.Layout(width="60%"),
         )
         self.controls["scenario"] = picker
+        _refuse_unknown_choices(picker, self.status)
         picker.observe(self._guard("scenario", self._on_pick), names="value")
         self.title = w.HTML(
             f"<b>{escape(self._origin.title)}</b><br><span style='color:#555'>{escape(self._origin.description)}</span>"
@@ -321,6 +358,7 @@ class Lab:
             self.controls[name] = widget
             self._field_errors[name] = error
         self._fields.append((control, target))
+        _refuse_unknown_choices(widget, error)
         widget.observe(self._guard(key, lambda change: self._edit(control, target, change["new"])), names="value")
         label = control.label(target)
         if label and isinstance(widget, (w.Text, w.Dropdown)):
@@ -427,6 +465,7 @@ class Lab:
         found = w.ToggleButtons(options=[("yes", True), ("no", False)], value=None)
         check = w.Button(description="Check my prediction", icon="check")
         self.controls.update({"predict:address": address, "predict:found": found, "predict:check": check})
+        _refuse_unknown_choices(address, self.prediction)
         check.on_click(self._guard("predict:check", lambda _: self._check_prediction()))
         return w.VBox(
             [

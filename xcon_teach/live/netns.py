@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 from ..errors import UsageError, XconError
@@ -49,7 +50,29 @@ __all__ = [
 
 STEM = "xct-"
 """Every namespace of every run starts with this."""
-_OURS = re.compile(r"xct-(\d+)-[0-9a-f]{4}-")
+_OURS = re.compile(r"(xct-(\d+)-[0-9a-f]{4})-")
+MARKERS = Path("/run/xcon-teach")
+"""One file a run, named by its prefix, holding the pid and start time of the process that made its
+namespaces: ``--cleanup`` removes only namespaces with such a marker whose process is gone."""
+
+
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot), or None if there is no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def write_marker(prefix: str) -> None:
+    MARKERS.mkdir(parents=True, exist_ok=True)
+    (MARKERS / prefix).write_text(f"{os.getpid()} {_started(os.getpid())}\n")
+
+
+def remove_marker(prefix: str) -> None:
+    (MARKERS / prefix).unlink(missing_ok=True)
+
+
 _CLONE_NEWNET = 0x40000000
 _IP_TIMEOUT = 10.0
 """Seconds an ``ip`` command may take; each takes a few milliseconds."""
@@ -60,7 +83,7 @@ class LabError(XconError):
 
 
 class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived during a live run (a BaseException, like KeyboardInterrupt,
+    """SIGINT, SIGTERM, SIGHUP or SIGQUIT arrived during a live run (a BaseException, like KeyboardInterrupt,
     so that no ``except Exception`` on the way can swallow it before the namespaces are gone)."""
 
     def __init__(self, signum: int) -> None:
@@ -143,18 +166,24 @@ def cleanup_leftovers() -> tuple[list[str], list[str]]:
     """
     removed: list[str] = []
     kept: list[str] = []
+    prefixes: set[str] = set()
     for name in namespaces():
-        if not name.startswith(STEM):
-            continue
         match = _OURS.match(name)
-        owner = int(match.group(1)) if match else 0
-        if owner != os.getpid() and _alive(owner):
+        if match is None or not (MARKERS / match.group(1)).is_file():
+            continue  # not made by the live lab: never ours to delete
+        pid, start = [*(MARKERS / match.group(1)).read_text().split(), "", ""][:2]
+        owner = int(pid) if pid.isdigit() else 0
+        if owner != os.getpid() and _alive(owner) and _started(owner) == start:
             kept.append(name)
         else:
             removed.append(name)
+            prefixes.add(match.group(1))
     if removed:
         _ip(["-force"], [f"netns del {n}" for n in removed], check=False)
     gone = set(namespaces())
+    for prefix in prefixes:
+        if not any(n.startswith(prefix + "-") for n in gone):
+            remove_marker(prefix)
     return [n for n in removed if n not in gone], kept + [n for n in removed if n in gone]
 
 
@@ -197,7 +226,7 @@ def socket_in(name: str, timeout: float, kind: socket.SocketKind = socket.SOCK_S
 
 @contextmanager
 def cleanup_on_signals(cleanup: Callable[[], None]) -> Iterator[None]:
-    """Run the block with SIGINT and SIGTERM turned into :class:`Interrupted`; then ``cleanup()``, always.
+    """Run the block with SIGINT, SIGTERM, SIGHUP and SIGQUIT turned into :class:`Interrupted`; then ``cleanup()``, always.
 
     The clean-up runs however the block ends: normally, by an exception, or by a signal (the
     handler raises :class:`Interrupted`, so the block unwinds through its ``finally`` clauses
@@ -214,7 +243,7 @@ def cleanup_on_signals(cleanup: Callable[[], None]) -> Iterator[None]:
     def defer(signum: int, frame: FrameType | None) -> None:
         pending.append(signum)
 
-    watched = (signal.SIGINT, signal.SIGTERM)
+    watched = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)  # every terminating signal that can be caught
     previous = {s: signal.signal(s, interrupt) for s in watched} if main else {}
     try:
         yield
@@ -300,7 +329,9 @@ class Network:
         meets a forwarding bridge instead of waiting for a retransmission.
         """
         names = [self.bridge, *(self.ns(h) for h in self.hosts)]
-        # Remember the names first: if creation fails half-way, destroy() still finds them.
+        # Remember the names first: if creation fails half-way, destroy() still finds them; and
+        # mark them as this process's, so that --cleanup after a kill knows them for ours.
+        write_marker(self.prefix)
         self.created = names
         _ip(
             [],
@@ -352,3 +383,4 @@ class Network:
         if doomed:
             _ip(["-force"], [f"netns del {n}" for n in doomed], check=False)
         self.created = []
+        remove_marker(self.prefix)

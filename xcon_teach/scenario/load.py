@@ -8,7 +8,9 @@ the key path and the bad value, and a half-valid file never becomes a scenario.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,6 +44,16 @@ def load_scenario(path_or_name: str | os.PathLike[str] | Scenario) -> Scenario:
         return path_or_name
     path = Path(path_or_name)
     source = os.fspath(path_or_name)
+    if source == "":
+        raise ScenarioError("xcon-teach", "", "no scenario given: name a TOML file or a built-in scenario (`xcon-teach list`)")
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        mode = None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise ScenarioError(source, "", "the file name is too long for this system") from None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise ScenarioError(source, "", "is not a regular file (a device, a pipe or a socket): give a scenario file")
     if path.is_file():
         try:
             text = path.read_text(encoding="utf-8-sig")  # Windows Notepad may start the file with a BOM
@@ -66,6 +78,8 @@ def loads_scenario(text: str, *, source: str = "<string>") -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "", f"TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(source, "", "TOML nested too deeply to read (arrays or tables inside each other)") from None
     return scenario_from_dict(data, source=source)
 
 

@@ -98,8 +98,10 @@ class _Checker:
     def seconds(self, path: str, value: object, *, minimum: float = 0.0) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(path, "must be a number of seconds", value)
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise self.fail(path, "must be a finite number of seconds", value)
+        if abs(value) > MAX_SECONDS:  # checked before any arithmetic: an int may be too big for a float
+            raise self.fail(path, f"must be at most a simulated century ({MAX_SECONDS:,} s)", value)
         if value < minimum:
             problem = "must not be negative" if minimum == 0 else f"must be at least {minimum:g} s"
             raise self.fail(path, problem, value)
@@ -368,6 +370,10 @@ class _Checker:
                 raise self.fail(path, "not a cluster of this scenario" + hint, a.failover)
             out.append(Action(at=at, failover=cluster))
         return tuple(out)
+
+
+MAX_SECONDS = 3_155_760_000
+"""A simulated century, in seconds: the latest time a scenario may name (``at``, ``until``, ``open_interval``)."""
 
 
 def validate(scenario: ScenarioFields) -> dict[str, object]:

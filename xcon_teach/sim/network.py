@@ -47,8 +47,11 @@ def reach(world: World, c: Connector, source: str, destination: str) -> Reach:
             text = f"The firewall admits {source} to TCP port 102: it is on the allow list"
             wall = Note(kind="firewall", actor="FIREWALL", text=text, basis="MODEL")
         else:
-            listed = ", ".join(allowed) if allowed else "nothing"
-            text = f"The firewall drops {source} -> {destination} port 102: only {listed} may pass; no MTA sees this attempt"
+            if allowed:
+                why = f"only {', '.join(allowed)} may pass"
+            else:
+                why = "its allow list is empty, so nothing may pass"
+            text = f"The firewall drops {source} -> {destination} port 102: {why}; no MTA sees this attempt"
             return Reach(Note(kind="firewall", actor="FIREWALL", text=text, basis="MODEL"), None, None, None, "firewall")
     head = f"{c.server} connects from {source} to {destination}"
     to_host = world.owner(destination)

@@ -1,0 +1,183 @@
+"""Hostile input, as an attack on the README's promises tried it (issue 16): one line, the right exit status.
+
+Every hostile file is made here, in a temporary folder. "One line" means one line on stderr,
+no traceback, control characters escaped and long values cut; exit status 2 for bad input and 1
+for a failure of the machine (a full disk), with no partial output file left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from xcon_teach import load_scenario
+from xcon_teach.errors import ScenarioError
+
+ROOT = Path(__file__).resolve().parent.parent
+KB = load_scenario("kb-q169113")
+
+
+def cli(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "xcon_teach", *args], capture_output=True, text=True, cwd=ROOT, **kw)  # type: ignore[call-overload]
+
+
+def one_line(ran: subprocess.CompletedProcess[str], status: int = 2) -> str:
+    assert ran.returncode == status, (ran.returncode, ran.stderr[-500:])
+    assert "Traceback" not in ran.stderr
+    lines = ran.stderr.strip().split("\n")
+    assert len(lines) == 1, ran.stderr
+    assert all(ch == "\t" or ch >= " " for ch in lines[0]), "no raw control character reaches the terminal"
+    return lines[0]
+
+
+def toml_with(tmp_path: Path, text: str, name: str = "bad.toml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("until = 90000", "until = 1" + "0" * 400, "run.until"),
+        ("at = 0                                   # seconds", "at = 1" + "0" * 400 + "  # seconds", "messages[0].at"),
+        ("# open_interval = 600", "open_interval = 1" + "0" * 400, "connectors[0].open_interval"),
+    ],
+)
+def test_a_number_too_big_for_a_float_is_refused_by_key(tmp_path: Path, old: str, new: str, key: str) -> None:
+    text = KB.to_toml()
+    source = load_scenario("kb-q169113")
+    raw = tomllib.loads(text)
+    assert raw
+    shown = (ROOT / "xcon_teach" / "scenarios" / "kb-q169113.toml").read_text()
+    assert old in shown, old
+    line = one_line(cli("run", toml_with(tmp_path, shown.replace(old, new, 1))))
+    assert f"{key}: must be at most a simulated century" in line and len(line) < 400
+    assert source == KB
+
+
+def test_python_edits_refuse_a_time_beyond_a_century() -> None:
+    with pytest.raises(ScenarioError, match=r"run\.until: must be at most a simulated century"):
+        KB.with_until(10**400)
+    with pytest.raises(ScenarioError, match="open_interval: must be at most a simulated century"):
+        KB.with_retries("EXA", open_interval=10**400)
+
+
+def test_toml_nested_too_deep_is_one_line(tmp_path: Path) -> None:
+    line = one_line(cli("run", toml_with(tmp_path, "x = " + "[" * 100_000 + "]" * 100_000)))
+    assert "nested too deeply" in line
+
+
+def test_odd_paths_get_their_own_message(tmp_path: Path) -> None:
+    assert "too long" in one_line(cli("run", str(tmp_path / ("y" * 300 + ".toml"))))
+    fifo = tmp_path / "f.toml"
+    os.mkfifo(fifo)
+    assert "not a regular file" in one_line(cli("run", str(fifo)))
+    assert "not a regular file" in one_line(cli("run", "/dev/zero"))
+    assert "no scenario given" in one_line(cli("run", ""))
+
+
+def test_control_characters_are_escaped_and_long_names_cut(tmp_path: Path) -> None:
+    shown = (ROOT / "xcon_teach" / "scenarios" / "kb-q169113.toml").read_text()
+    escape = toml_with(tmp_path, shown + '[hosts."EX\\u001b[31mA\\u2028"]\naddresses = ["10.0.0.999"]\n', "esc.toml")
+    line = one_line(cli("run", escape))
+    assert "\x1b" not in line and "\u2028" not in line and "\\x1b" in line
+    long = toml_with(tmp_path, shown + f'[hosts.{"N" * 10_000}]\naddresses = ["10.0.0.999"]\n', "long.toml")
+    assert len(one_line(cli("run", long))) <= 400
+
+
+def test_output_streams_that_fail(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        ran = subprocess.run(
+            [sys.executable, "-m", "xcon_teach", "run", "kb-q169113"], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+    assert "cannot write the output: No space left on device" in one_line(ran, status=1)
+    closed = subprocess.run(
+        [sys.executable, "-m", "xcon_teach", "run", "kb-q169113"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        close_fds=True,
+    )
+    assert closed.returncode == 0
+    shut = subprocess.run(
+        f"{sys.executable} -m xcon_teach run kb-q169113 >&-",
+        shell=True,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert "standard output is closed" in one_line(shut)
+    bad = toml_with(tmp_path, "title = 1\n")
+    quiet = subprocess.run(f"{sys.executable} -m xcon_teach run {bad} 2>&-", shell=True, cwd=ROOT)
+    assert quiet.returncode == 2, "a bad scenario is status 2 even with stderr closed"
+
+
+@pytest.mark.parametrize("name", ["device", "/proc/x.png", "LONG"])
+def test_exports_to_places_that_cannot_hold_them_are_one_line(tmp_path: Path, name: str) -> None:
+    if name == "device":
+        target = tmp_path / "full.png"
+        target.symlink_to("/dev/full")
+    elif name == "LONG":
+        target = tmp_path / ("y" * 300 + ".png")
+    else:
+        target = Path(name)
+    before = sorted(tmp_path.iterdir())
+    line = one_line(cli("export", "kb-q169113", "-o", str(target)))
+    assert line.startswith("xcon-teach: -o: ")
+    assert sorted(tmp_path.iterdir()) == before, "no partial file"
+
+
+def test_a_full_disk_is_the_machines_failure_status_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xcon_teach.__main__ import main
+
+    def full(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    assert main(["export", "kb-q169113", "-o", str(tmp_path / "k.png")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gif_pace_limit_frame_limit_and_byte_identical_html(tmp_path: Path) -> None:
+    assert "--seconds-per-frame" in one_line(
+        cli("export", "kb-q169113", "-o", str(tmp_path / "a.gif"), "--seconds-per-frame", "656")
+    )
+    data = tomllib.loads((ROOT / "xcon_teach" / "scenarios" / "workaround.toml").read_text())
+    data["messages"] = [
+        {"at": 100 * k, "from": "EXCLUS" if k % 2 else "EXA", "to": "EXA" if k % 2 else "EXCLUS"} for k in range(60)
+    ]
+    from xcon_teach.scenario import scenario_from_dict
+
+    many = toml_with(tmp_path, scenario_from_dict(data).to_toml(), "many.toml")
+    line = one_line(cli("export", many, "-o", str(tmp_path / "m.gif")))
+    assert "frames, more than the 70 a GIF holds" in line and "--until" in line
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    a, b = tmp_path / "one" / "kb.html", tmp_path / "two" / "kb.html"
+    assert cli("export", "kb-q169113", "--until", "700", "-o", str(a)).returncode == 0
+    assert cli("export", "kb-q169113", "--until", "700", "-o", str(b)).returncode == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_odd_but_valid_scenarios_get_a_warning_not_a_refusal(tmp_path: Path) -> None:
+    shown = (ROOT / "xcon_teach" / "scenarios" / "kb-q169113.toml").read_text()
+    odd = shown.replace('# allow_sources = ["10.0.1.20", "10.0.0.10"]', "allow_sources = []").replace(
+        'site = "SITEB"', 'site = "SITEA"'
+    )
+    ran = cli("run", toml_with(tmp_path, odd), "--summary")
+    assert ran.returncode == 0 and "Traceback" not in ran.stderr
+    warnings = ran.stderr.strip().splitlines()
+    assert len(warnings) == 3 and all(w.startswith("xcon-teach: warning: ") for w in warnings)
+    assert "allow list is empty, so nothing may pass" in cli("run", toml_with(tmp_path, odd)).stdout
