@@ -114,7 +114,7 @@ def test_output_streams_that_fail(tmp_path: Path) -> None:
         text=True,
         cwd=ROOT,
     )
-    assert "standard output is closed" in one_line(shut)
+    assert "standard output is closed" in one_line(shut, status=1)
     bad = toml_with(tmp_path, "title = 1\n")
     quiet = subprocess.run(f"{sys.executable} -m xcon_teach run {bad} 2>&-", shell=True, cwd=ROOT)
     assert quiet.returncode == 2, "a bad scenario is status 2 even with stderr closed"
@@ -181,3 +181,69 @@ def test_odd_but_valid_scenarios_get_a_warning_not_a_refusal(tmp_path: Path) -> 
     warnings = ran.stderr.strip().splitlines()
     assert len(warnings) == 3 and all(w.startswith("xcon-teach: warning: ") for w in warnings)
     assert "allow list is empty, so nothing may pass" in cli("run", toml_with(tmp_path, odd)).stdout
+
+
+# -- a second attack, after the first fixes ----------------------------------------------------------
+
+
+def test_an_integer_of_5000_digits_is_one_line_and_grading_goes_on(tmp_path: Path) -> None:
+    huge = toml_with(tmp_path, "x = " + "9" * 5000 + "\n", "huge.toml")
+    assert "too long to read" in one_line(cli("run", huge))
+    kb = str(ROOT / "xcon_teach" / "scenarios" / "kb-q169113.toml")
+    ran = cli("grade", "the-kb-case", huge, kb)
+    assert ran.returncode == 0 and "kb-q169113.toml" in ran.stdout and "too long to read" in ran.stdout
+
+
+def test_a_pipe_is_never_written_to(tmp_path: Path) -> None:
+    fifo = tmp_path / "g.csv"
+    os.mkfifo(fifo)
+    kb = str(ROOT / "xcon_teach" / "scenarios" / "kb-q169113.toml")
+    ran = cli("grade", "the-kb-case", kb, "--csv", str(fifo), timeout=60)
+    assert "a device or a pipe" in one_line(ran)
+    from xcon_teach import Lab
+    from xcon_teach.errors import UsageError
+
+    lab = Lab("kb-q169113")
+    toml_pipe = tmp_path / "fix.toml"
+    os.mkfifo(toml_pipe)
+    with pytest.raises(UsageError, match="a device or a pipe"):
+        lab.save(toml_pipe)
+
+
+def test_bad_notebooks_and_bad_release_folders_are_one_line_and_leave_nothing(tmp_path: Path) -> None:
+    nb = tmp_path / "nb"
+    nb.mkdir()
+    for text in ("{x", "[" * 100_000, '{"cells": 5}'):
+        (nb / "00_a.ipynb").write_text(text)
+        assert "--notebooks:" in one_line(cli("plan", "--notebooks", str(nb)))
+        assert "--notebooks:" in one_line(cli("release", str(tmp_path / "rel"), "--notebooks", str(nb)))
+        assert not (tmp_path / "rel").exists()
+    assert "OUT:" in one_line(cli("release", "/proc/rel"))
+    assert "OUT:" in one_line(cli("release", str(tmp_path / ("r" * 300))))
+    assert "--worksheets:" in one_line(cli("plan", "--worksheets", ""))
+
+
+def test_grade_shows_hostile_file_names_safely_and_its_csv_runs_no_formula(tmp_path: Path) -> None:
+    kb = (ROOT / "xcon_teach" / "scenarios" / "kb-q169113.toml").read_text()
+    (tmp_path / "a\x1b[31mb\x07.toml").write_text(kb)
+    (tmp_path / "=1+1.toml").write_text(kb)
+    ran = subprocess.run(
+        [sys.executable, "-m", "xcon_teach", "grade", "the-kb-case", "a\x1b[31mb\x07.toml", "=1+1.toml", "--csv", "out.csv"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert ran.returncode == 0 and "\x1b" not in ran.stdout and "\x07" not in ran.stdout and "\\x1b" in ran.stdout
+    rows = (tmp_path / "out.csv").read_text().splitlines()[1:]
+    assert all(not row.startswith(("=", "+", "-", "@")) for row in rows) and any(row.startswith("'=") for row in rows)
+
+
+def test_usage_errors_start_with_the_program_and_a_lab_of_nothing_is_refused() -> None:
+    line = one_line(cli("run", "kb-q169113", "--until", "-5"))
+    assert line.startswith("xcon-teach: run: argument --until:")
+    from xcon_teach import Lab
+    from xcon_teach.errors import UsageError
+
+    for bad in (None, 123, b"kb-q169113"):
+        with pytest.raises(UsageError, match="Lab: give a scenario"):
+            Lab(bad)  # type: ignore[arg-type]

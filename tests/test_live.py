@@ -302,7 +302,9 @@ def test_cleanup_removes_leftovers_of_killed_runs_only() -> None:
 
 
 @needs_root
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGALRM, signal.SIGXCPU]
+)
 def test_a_signal_deletes_the_namespaces(sig: signal.Signals) -> None:
     script = textwrap.dedent(
         """

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .errors import MachineError, UsageError, XconError
+from .text import one_line
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -25,7 +25,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (status 2), not usage plus a message."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog.split()[0]} --help)\n")
+        command = self.prog.split()[1:]  # "xcon-teach run" -> ["run"]
+        where = f"{' '.join(command)}: " if command else ""
+        help_for = " ".join([PROG, *command])
+        self.exit(2, one_line(f"{PROG}: {where}{message} (see {help_for} --help)") + "\n")
 
 
 def _seconds(text: str) -> float:
@@ -247,7 +250,7 @@ def _plan(args: argparse.Namespace, out: TextIO) -> None:
 
     plan = lessons(args.notebooks)
     out.write(run_sheet(plan) if args.sheet else table(plan))
-    if args.worksheets:
+    if args.worksheets is not None:
         written = write_worksheets(args.worksheets, plan)
         out.write(f"wrote {len(written) // 2} worksheets (Markdown and HTML) into {args.worksheets}\n")
 
@@ -287,27 +290,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int | None]] = {
 }
 
 
-MAX_LINE = 400
-"""An error line is cut here (with an ellipsis), so a 10,000-character name cannot flood a terminal."""
-
-
-def one_line(text: str) -> str:
-    """A message as one safe line: control and line-breaking characters escaped, long text cut.
-
-    >>> one_line("bad\x1b[31m name\u2028here")
-    'bad\\x1b[31m name\\u2028here'
-    """
-    out = []
-    for ch in " ".join(text.split("\n")):
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Zl", "Zp", "Cs"):
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    line = "".join(out)
-    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
-
-
 def _say(text: str) -> None:
     """Write one line to stderr, if there is a stderr to write to."""
     if sys.stderr is None:
@@ -336,7 +318,7 @@ def _main(argv: Sequence[str] | None) -> int:
     out = sys.stdout
     if out is None:
         _say(f"{PROG}: standard output is closed: nothing to write to (redirect it to a file or /dev/null)")
-        return 2
+        return 1
     try:
         status = COMMANDS[args.command](args, out) or 0
         out.flush()

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from ..challenges import RULES, Challenge, check
 from ..errors import ScenarioError, UsageError
+from ..files import output_path, write_whole
 from ..scenario import load_scenario
-from ..text import columns
+from ..text import columns, one_line, safe
 
 __all__ = ["Grade", "grade_files", "gradebook_csv", "hand_ins", "table", "write_gradebook"]
 
@@ -36,12 +37,15 @@ def hand_ins(paths: list[str]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         path = Path(p)
-        if path.is_dir():
-            out += sorted(path.rglob("*.toml"))
-        elif path.exists():
-            out.append(path)
-        else:
-            raise UsageError(f"FILE: no such file or folder (got {p!r})")
+        try:
+            if path.is_dir():
+                out += sorted(path.rglob("*.toml"))
+            elif path.exists():
+                out.append(path)
+            else:
+                raise UsageError(f"FILE: no such file or folder (got {safe(repr(p))})")
+        except OSError as exc:
+            raise UsageError(f"FILE: cannot read {safe(repr(p))} ({exc.strerror or exc})") from None
     if not out:
         raise UsageError(f"FILE: no hand-in (*.toml) found in {', '.join(repr(p) for p in paths)}")
     return out
@@ -68,19 +72,26 @@ def table(grades: list[Grade]) -> str:
     for g in grades:
         marks = dict(g.rules)
         rows.append(
-            (g.file, "fixed" if g.passed else "not fixed", *(("✔" if marks[r] else "✖") if r in marks else "-" for r in RULES))
+            (
+                safe(g.file),
+                "fixed" if g.passed else "not fixed",
+                *(("✔" if marks[r] else "✖") if r in marks else "-" for r in RULES),
+            )
         )
         if not g.rules:
-            notes.append(f"- {g.file}: {g.hint}")
+            notes.append(one_line(f"- {g.file}: {g.hint}"))
     return columns(rows) + "\n" + "".join(n + "\n" for n in notes)
 
 
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (a hand-in named ``=1+1.toml``): a leading ' then."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def write_gradebook(grades: list[Grade], path: str | Path) -> None:
-    """Write the CSV gradebook, or raise a :class:`UsageError` naming ``--csv`` and the path."""
-    try:
-        Path(path).write_text(gradebook_csv(grades), encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--csv: {str(path)!r} cannot be written ({exc.strerror or exc})") from None
+    """Write the CSV gradebook whole or not at all, or raise a one-line error naming ``--csv`` and the path."""
+    where = output_path(path, "--csv", ".csv", "a gradebook spreadsheets open")
+    write_whole(where, gradebook_csv(grades).encode("utf-8"), "--csv")
 
 
 def gradebook_csv(grades: list[Grade]) -> str:
@@ -91,11 +102,11 @@ def gradebook_csv(grades: list[Grade]) -> str:
         marks = dict(g.rules)
         w.writerow(
             [
-                g.file,
+                _cell(safe(g.file)),
                 g.challenge,
                 "pass" if g.passed else "fail",
                 *(("pass" if marks[r] else "fail") if r in marks else "" for r in RULES),
-                g.hint,
+                _cell(safe(g.hint)),
             ]
         )
     return out.getvalue()

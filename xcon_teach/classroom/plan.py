@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..files import write_whole
 from ..text import columns
 
 __all__ = [
@@ -153,8 +154,19 @@ def _timed(cells: list[dict[str, Any]], i: int) -> float:
     return seconds
 
 
+def read_notebook(path: Path) -> dict[str, Any]:
+    """A notebook's JSON, or a one-line :class:`UsageError` naming the file and what is wrong with it."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise UsageError(f"--notebooks: {str(path)!r} is not a readable notebook ({type(exc).__name__}: {exc})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or not all(isinstance(c, dict) for c in nb["cells"]):
+        raise UsageError(f"--notebooks: {str(path)!r} is not a notebook (no list of cells)")
+    return nb
+
+
 def lesson(path: Path) -> Lesson:
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = read_notebook(path)
     cells: list[dict[str, Any]] = nb["cells"]
     title = _source(cells[0]).splitlines()[0].lstrip("# ").strip() if cells else path.stem
     core: list[Step] = []
@@ -317,6 +329,8 @@ def worksheet_html(les: Lesson) -> str:
 
 def write_worksheets(out: str | Path, plan: list[Lesson]) -> list[Path]:
     """Write ``NN_lesson.md`` and ``NN_lesson.html`` for every lesson with a pause on its core path."""
+    if not str(out):
+        raise UsageError("--worksheets: give the folder to write the worksheets into (got an empty name)")
     target = Path(out)
     written = []
     try:
@@ -326,7 +340,7 @@ def write_worksheets(out: str | Path, plan: list[Lesson]) -> list[Path]:
                 continue
             for suffix, text in ((".md", worksheet_markdown(les)), (".html", worksheet_html(les))):
                 path = target / f"{les.name}{suffix}"
-                path.write_text(text, encoding="utf-8")
+                write_whole(path, text.encode("utf-8"), "--worksheets")
                 written.append(path)
     except OSError as exc:
         raise UsageError(f"--worksheets: {str(out)!r} cannot be written ({exc.strerror or exc})") from None

@@ -12,11 +12,13 @@ show only each ticket's symptom (``Lab(challenge)``), so the diagnosis is not in
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from .plan import lesson, notebooks_folder, write_worksheets
+from ..errors import UsageError, XconError
+from ..files import write_whole
+from .plan import lesson, notebooks_folder, read_notebook, write_worksheets
 
 __all__ = ["DROPPED_TAGS", "release", "student_notebook"]
 
@@ -69,21 +71,30 @@ def release(
     clone). ``out`` must not exist, or be empty, unless ``force``.
     """
     found = sorted(notebooks_folder(notebooks).glob("*.ipynb"))
+    lessons = [(path, read_notebook(path)) for path in found]  # every notebook read (and checked) before anything is written
     target = Path(out)
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"OUT: is a file, not a folder (got {str(out)!r})")
-    if target.is_dir() and any(target.iterdir()) and not force:
-        raise UsageError(f"OUT: the folder {str(out)!r} is not empty; give an empty or a new folder (or --force)")
-    (target / "notebooks").mkdir(parents=True, exist_ok=True)
+    try:
+        made = not target.exists()
+        if target.exists() and not target.is_dir():
+            raise UsageError(f"OUT: is a file, not a folder (got {str(out)!r})")
+        if target.is_dir() and any(target.iterdir()) and not force:
+            raise UsageError(f"OUT: the folder {str(out)!r} is not empty; give an empty or a new folder (or --force)")
+        (target / "notebooks").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"OUT: {str(out)!r} cannot be made ({exc.strerror or exc})") from None
     written = []
-    for path in found:
-        nb = student_notebook(json.loads(path.read_text()), explanations=explanations)
-        dest = target / "notebooks" / path.name
-        dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
-        written.append(dest)
-
-    written += write_worksheets(target / "worksheets", [lesson(p) for p in found])
-    readme = target / "README.md"
-    readme.write_text(README)
-    written.append(readme)
+    try:
+        for path, nb in lessons:
+            dest = target / "notebooks" / path.name
+            text = json.dumps(student_notebook(nb, explanations=explanations), indent=1, ensure_ascii=False) + "\n"
+            write_whole(dest, text.encode("utf-8"), "OUT")
+            written.append(dest)
+        written += write_worksheets(target / "worksheets", [lesson(p) for p, _ in lessons])
+        readme = target / "README.md"
+        write_whole(readme, README.encode("utf-8"), "OUT")
+        written.append(readme)
+    except XconError:
+        if made:  # a half-written release is no release: take away the folder this call made
+            shutil.rmtree(target, ignore_errors=True)
+        raise
     return written

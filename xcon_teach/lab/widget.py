@@ -34,6 +34,7 @@ from ..challenges import Challenge
 from ..draw import TraceView, key_frame, portray, storyboard
 from ..draw.picture import Picture
 from ..errors import ScenarioError, UsageError, XconError, show_value
+from ..files import output_path, write_whole
 from ..scenario import Scenario, library, load_scenario
 from ..sim import Trace, simulate
 from . import logic, panels
@@ -210,8 +211,13 @@ class Lab:
         if isinstance(scenario_or_name, Challenge):
             self.challenge = scenario_or_name
             self._initial = scenario_or_name.scenario
-        else:
+        elif isinstance(scenario_or_name, Scenario | str | os.PathLike):
             self._initial = load_scenario(scenario_or_name)
+        else:
+            raise UsageError(
+                "Lab: give a scenario, a challenge, a built-in scenario's name or a TOML file's path "
+                f"(got {show_value(repr(scenario_or_name))})"
+            )
         """The scenario the lab was made with: "(this lab's own scenario)" in the picker goes back to it."""
         self._load(self._initial)
 
@@ -333,17 +339,18 @@ class Lab:
         return f"{self.challenge.name if self.challenge else 'my-scenario'}.toml"
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the scenario the lab holds now as TOML (it loads back with ``xcon_teach.load_scenario``)."""
+        """Write the scenario the lab holds now as TOML (it loads back with ``xcon_teach.load_scenario``).
+
+        The file is written whole or not at all; a path that cannot hold it (not ``.toml``, a folder,
+        a pipe, an unwritable place) raises a one-line :class:`UsageError` named ``save:path``.
+        """
         if not isinstance(path, str | os.PathLike):
             raise UsageError(f"save:path: give a file name ending in .toml (got {show_value(repr(path))})")
-        out = Path(path)
-        if out.suffix != ".toml":
+        if Path(path).suffix != ".toml":
             raise UsageError(f"save:path: a hand-in is a .toml file (got {show_value(str(path))})")
-        try:
-            out.write_text(self.scenario.to_toml(), encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"save:path: cannot write {show_value(str(path))}: {exc.strerror or exc}") from None
-        return out
+        where = output_path(path, "save:path", ".toml", "a hand-in")
+        write_whole(where, self.scenario.to_toml().encode("utf-8"), "save:path")
+        return where
 
     def _on_save(self) -> None:
         out = self.save(self.controls["save:path"].value.strip() or self._save_name())

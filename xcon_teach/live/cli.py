@@ -76,7 +76,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             if not removed and not kept:
                 out.write("no leftover namespaces (xct-*)\n")
         return 0
+    from ..scenario.warnings import warnings
+    from ..text import one_line
+
     scenario = load_scenario(args.scenario)
+    for text in warnings(scenario):
+        sys.stderr.write(one_line(f"xcon-teach: warning: {text}") + "\n")
     try:
         report = compare(scenario, record=pcap is not None)
     except Interrupted as exc:

@@ -83,7 +83,7 @@ class LabError(XconError):
 
 
 class Interrupted(BaseException):
-    """SIGINT, SIGTERM, SIGHUP or SIGQUIT arrived during a live run (a BaseException, like KeyboardInterrupt,
+    """A terminating signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1...) arrived during a live run (a BaseException, like KeyboardInterrupt,
     so that no ``except Exception`` on the way can swallow it before the namespaces are gone)."""
 
     def __init__(self, signum: int) -> None:
@@ -224,9 +224,22 @@ def socket_in(name: str, timeout: float, kind: socket.SocketKind = socket.SOCK_S
     return sock
 
 
+TERMINATING = tuple(
+    getattr(signal, name)
+    for name in (
+        "SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM",
+        "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGPWR", "SIGSYS",
+    )
+    if hasattr(signal, name)
+)  # fmt: skip
+"""Every signal whose default action ends the process and that a program may catch (SIGKILL and
+SIGSTOP cannot be caught; ``--cleanup`` is for them)."""
+
+
 @contextmanager
 def cleanup_on_signals(cleanup: Callable[[], None]) -> Iterator[None]:
-    """Run the block with SIGINT, SIGTERM, SIGHUP and SIGQUIT turned into :class:`Interrupted`; then ``cleanup()``, always.
+    """Run the block with every catchable terminating signal (:data:`TERMINATING`) turned into
+    :class:`Interrupted`; then ``cleanup()``, always.
 
     The clean-up runs however the block ends: normally, by an exception, or by a signal (the
     handler raises :class:`Interrupted`, so the block unwinds through its ``finally`` clauses
@@ -243,7 +256,7 @@ def cleanup_on_signals(cleanup: Callable[[], None]) -> Iterator[None]:
     def defer(signum: int, frame: FrameType | None) -> None:
         pending.append(signum)
 
-    watched = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)  # every terminating signal that can be caught
+    watched = TERMINATING
     previous = {s: signal.signal(s, interrupt) for s in watched} if main else {}
     try:
         yield

@@ -45,7 +45,7 @@ def load_scenario(path_or_name: str | os.PathLike[str] | Scenario) -> Scenario:
     path = Path(path_or_name)
     source = os.fspath(path_or_name)
     if source == "":
-        raise ScenarioError("xcon-teach", "", "no scenario given: name a TOML file or a built-in scenario (`xcon-teach list`)")
+        raise ScenarioError('""', "", "no scenario given: name a TOML file or a built-in scenario (`xcon-teach list`)")
     try:
         mode = path.stat().st_mode
     except OSError as exc:
@@ -80,6 +80,8 @@ def loads_scenario(text: str, *, source: str = "<string>") -> Scenario:
         raise ScenarioError(source, "", f"TOML syntax error: {exc}") from None
     except RecursionError:
         raise ScenarioError(source, "", "TOML nested too deeply to read (arrays or tables inside each other)") from None
+    except ValueError as exc:  # Python refuses to read an integer of more than 4,300 digits
+        raise ScenarioError(source, "", f"a number in the file is too long to read ({exc})") from None
     return scenario_from_dict(data, source=source)
 
 
