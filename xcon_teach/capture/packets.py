@@ -112,10 +112,6 @@ class Packet:
     dns: DnsPart | None = None
     nbns: NbnsPart | None = None
 
-    @property
-    def transport(self) -> Literal["TCP", "UDP"]:
-        return "UDP" if self.dns is not None or self.nbns is not None else "TCP"
-
     def row(self) -> tuple[str, str, str, str, str, str]:
         """(No., Time, Source, Destination, Protocol, Info), as Wireshark's packet list shows it."""
         return (str(self.number), f"{self.time:.3f}", self.src, self.dst, self.protocol, self.info)
