@@ -7,8 +7,9 @@ value that was given.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Final
+
+from .text import safe
 
 __all__ = ["NO_VALUE", "MachineError", "ScenarioError", "UsageError", "XconError", "show_value"]
 
@@ -73,14 +74,6 @@ def middle_cut(text: str, limit: int) -> str:
     return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
 
 
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _hidden(ch: str) -> bool:
-    """A character that moves the cursor, breaks a line or is invisible: shown escaped in a message."""
-    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs")
-
-
 def show_value(value: object) -> str:
     """Render a bad value as it would be written in TOML, on one short line, so the user recognises it.
 
@@ -90,8 +83,8 @@ def show_value(value: object) -> str:
     '"two\\\\nlines"'
     """
     if isinstance(value, str):
-        text = value.replace("\\", "\\\\").replace('"', '\\"')
-        text = "".join(_ESCAPES.get(ch) or (f"\\u{ord(ch):04x}" if _hidden(ch) else ch) for ch in text)
+        text = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        text = safe(text)  # every other control or line-breaking character, as the one-line errors show them
         shown = '"' + text + '"'
     elif isinstance(value, bool):
         shown = "true" if value else "false"
