@@ -209,7 +209,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
     if args.summary:
         out.write(trace.outcome_table() + "\n")
     else:
-        out.write(trace.to_json() if args.json else trace.to_text())
+        (trace.write_json if args.json else trace.write_text)(out)  # a step at a time: a year of retries is a long text
 
 
 def _export(args: argparse.Namespace, out: TextIO) -> None:
@@ -220,13 +220,21 @@ def _export(args: argparse.Namespace, out: TextIO) -> None:
         raise UsageError(f"--frame: picks the frame of a .png; a .gif, .html or .pdf shows them all (got {args.frame})")
     check_output(args.output)  # a bad path fails before any drawing
     trace = simulate(_scenario(args), until=args.until)
-    capture = None
-    if str(args.output).lower().endswith(".html"):
+    left_out: list[str] = []
+
+    def capture() -> bytes | None:  # the HTML page's "Download capture" link, made once the storyboard fits
         from .capture.pcap import pcap_bytes
 
-        capture = pcap_bytes(trace)  # the page's "Download capture" link
+        try:
+            return pcap_bytes(trace)
+        except UsageError as e:
+            left_out.append(str(e).removeprefix("--until: "))
+            return None
+
     written = export(trace, args.output, frame=args.frame, seconds_per_frame=args.seconds_per_frame, capture=capture)
     out.write(f"wrote {written}\n")
+    for why in left_out:
+        _say(f"{PROG}: warning: the page has no capture link: {one_line(why)}")
 
 
 def _capture(args: argparse.Namespace, out: TextIO) -> None:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .. import rfc1006
+from ..errors import UsageError
 from ..scenario import Scenario
 from ..sim import Trace
 from ..sim.steps import Connection, Step
@@ -179,6 +180,7 @@ class _Capture:
     refs: dict[int, int] = field(default_factory=dict)
     later: set[int] = field(default_factory=set)
     """Which packets (by their place in ``out``) are sent seconds after their step: a SYN's retransmissions."""
+    limit: int | None = None
 
     # --- placing packets ---------------------------------------------------------------------
 
@@ -187,6 +189,11 @@ class _Capture:
         return self.clock
 
     def add(self, t: float, step: int, serial: int | None, **fields: object) -> None:
+        if self.limit is not None and len(self.out) >= self.limit:
+            raise UsageError(
+                f"--until: this run puts more than {self.limit:,} packets on the wire, the most a capture holds "
+                f"(a day of the reference refusal is about 1,700); give a smaller --until"
+            )
         self.out.append((t, len(self.out), {"step": step, "serial": serial, **fields}))
 
     def port(self, host: str) -> int:
@@ -196,7 +203,7 @@ class _Capture:
         return self.ports[host]
 
     def next_id(self) -> int:
-        self.ids += 1
+        self.ids = self.ids % 0xFFFF + 1  # a 16-bit transaction id, 1 to 65535, wrapping
         return self.ids
 
     def primary(self, host: str) -> str:
@@ -323,9 +330,10 @@ class _Capture:
 
     def run(self) -> tuple[Packet, ...]:
         steps = self.trace.steps
-        last_delivery = {
-            a.serial: max((k for k in a.steps if steps[k].kind == "deliver"), default=-1) for a in self.trace.attempts()
-        }
+        last_delivery: dict[int, int] = {}  # attempt serial -> the index of its last delivery
+        for i, st in sorted(self.trace.ends().values(), key=lambda e: e[0]):
+            if st.kind == "deliver" and st.connection is not None:
+                last_delivery[st.connection.serial] = i
         for i, step in enumerate(steps):
             cx = step.connection
             if cx is None:
@@ -418,8 +426,16 @@ def cotp_info(payload: bytes) -> str:
     return f"{tpdu.NAME} TPDU {refs}"
 
 
-def packets(trace: Trace) -> tuple[Packet, ...]:
+MAX_PACKETS = 50_000
+"""The most packets a capture holds (measured: about 0.6 ms and 1 KB a packet to plan and build,
+so 50,000 take about 30 s); a longer run is refused with a hint to shorten it."""
+
+
+def packets(trace: Trace, *, limit: int | None = None) -> tuple[Packet, ...]:
     """Every packet the run puts on the wire, in the order of time (see the module docstring).
+
+    With ``limit``, a run that puts more packets than that on the wire raises a
+    :class:`~xcon_teach.errors.UsageError` as soon as it does, before the rest is planned.
 
     >>> from xcon_teach import load_scenario, simulate
     >>> for p in packets(simulate(load_scenario("kb-q169113"), until=0))[5:9]:
@@ -429,4 +445,4 @@ def packets(trace: Trace) -> tuple[Packet, ...]:
     10.0.1.11  10.0.0.10  TCP  1025 → 102 [ACK] Seq=1 Ack=1 Win=8760 Len=0
     10.0.1.11  10.0.0.10  COTP  CR TPDU src-ref: 0x0002 dst-ref: 0x0000
     """
-    return _Capture(trace, name_servers(trace.scenario)).run()
+    return _Capture(trace, name_servers(trace.scenario), limit=limit).run()

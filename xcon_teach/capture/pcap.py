@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..files import output_path, write_whole
 from ..rfc1006 import ProtocolError
 from ..sim import Trace
-from .packets import Packet, cotp_info, flag_names, packets
+from .packets import MAX_PACKETS, Packet, cotp_info, flag_names, packets
 
 __all__ = ["EPOCH", "check_output", "pcap_bytes", "read_pcap", "write_pcap"]
 
@@ -102,8 +102,10 @@ def pcap_bytes(trace: Trace, *, found: tuple[Packet, ...] | None = None) -> byte
     out = io.BytesIO()
     writer = PcapWriter(out, linktype=1, sync=True)
     ids: dict[str, int] = {}
-    for p in found if found is not None else packets(trace):
-        ids[p.src_mac] = ids.get(p.src_mac, 0) + 1  # one IP id counter a card, whichever of its addresses sends
+    for p in found if found is not None else packets(trace, limit=MAX_PACKETS):
+        ids[p.src_mac] = (
+            ids.get(p.src_mac, 0) + 1
+        ) % 0x10000  # one 16-bit IP id counter a card, whichever of its addresses sends
         frame = _layers(p, ids[p.src_mac])
         frame.time = EPOCH + round(p.time, 6)
         writer.write(frame)
@@ -133,7 +135,7 @@ def write_pcap(trace: Trace, path: str | Path, *, field: str = "-o") -> int:
         The path does not end in ``.pcap``, is a folder, or cannot be written.
     """
     where = check_output(path, field)
-    found = packets(trace)
+    found = packets(trace, limit=MAX_PACKETS)
     if found and found[-1].time > LAST_TIME:
         raise UsageError(
             f"--until: a pcap file holds times up to {LAST_TIME:.0f} s after the start, but this run sends packets at "

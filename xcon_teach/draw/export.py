@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,21 +40,28 @@ DEFAULT_SECONDS_PER_FRAME = 2.5
 MAX_FRAMES = 70
 """The most storyboard frames a GIF or HTML export holds: both keep every frame in memory while they
 are made (measured: about 5.6 MB a frame on top of 93 MB, so 70 frames stay under 500 MB; the longest
-built-in storyboard has 61). A longer story is refused with a hint to shorten the run; a PDF writes
-page by page and has no limit."""
+built-in storyboard has 61). A longer story is refused, before any drawing, with a hint to shorten the
+run or to make a PDF (see MAX_PAGES)."""
+MAX_PAGES = 400
+"""The most pages of a PDF deck: it is made in memory and written whole (measured: about 5.5 KB and
+50 ms a page, 114 MB peak for 318 pages), so a deck stays a few MB and takes under half a minute;
+a longer story (ten years of daily refusals has about 15,000 key frames) is refused with a hint."""
 MAX_SECONDS_PER_FRAME = 655.0
 """A GIF frame lasts at most 655.35 s (its delay is a 16-bit count of hundredths)."""
 
 
-def storyboard_portrayals(trace: Trace, *, hops: bool = True) -> list[Portrayal]:
+def storyboard_portrayals(trace: Trace, *, hops: bool = True, only: int | None = None) -> list[Portrayal]:
     """A portrayal per storyboard frame, with the frame's caption, position and hop filled in.
 
     ``hops=False`` leaves out the hop frames (a packet on its way) and numbers the key frames alone,
-    as a slide deck shows them.
+    as a slide deck shows them; ``only`` (an index) portrays that frame alone.
     """
     view = TraceView(trace)
     frames = [f for f in storyboard(trace) if hops or f.hop is None]
-    return [portray(view, f.step, caption=f.caption, frame=k, frames=len(frames), hop=f.hop) for k, f in enumerate(frames)]
+    chosen = range(len(frames)) if only is None else [only]
+    return [
+        portray(view, frames[k].step, caption=frames[k].caption, frame=k, frames=len(frames), hop=frames[k].hop) for k in chosen
+    ]
 
 
 def _frame_index(frame: int | None, count: int, trace: Trace, option: str) -> int:
@@ -70,11 +78,10 @@ def still(trace: Trace, frame: int | None = None) -> bytes:
 
     For notebooks: ``IPython.display.Image(still(trace))``.
     """
-    portrayals = storyboard_portrayals(trace)
-    k = _frame_index(frame, len(portrayals), trace, "frame")
+    k = _frame_index(frame, len(storyboard(trace)), trace, "frame")
     from .picture import Picture
 
-    return Picture(trace.scenario).frame_png(portrayals[k])
+    return Picture(trace.scenario).frame_png(storyboard_portrayals(trace, only=k)[0])
 
 
 def check_output(path: str | os.PathLike[str]) -> Path:
@@ -94,27 +101,40 @@ def export(
     *,
     frame: int | None = None,
     seconds_per_frame: float = DEFAULT_SECONDS_PER_FRAME,
-    capture: bytes | None = None,
+    capture: bytes | Callable[[], bytes | None] | None = None,
 ) -> Path:
     """Write ``trace`` to ``path``: a GIF or HTML animation of its storyboard, a PDF deck, or one frame as PNG.
 
     ``frame`` (from 1) picks the storyboard frame of a PNG (default: the frame that tells the story
     best, the first refusal or failure). ``capture``, the run's pcap bytes
-    (:func:`xcon_teach.capture.pcap.pcap_bytes`), adds a "Download capture" link to an HTML page.
+    (:func:`xcon_teach.capture.pcap.pcap_bytes`) or a function that makes them (called only once the
+    storyboard is known to fit, so a long run is refused before its capture is made), adds a
+    "Download capture" link to an HTML page.
     Returns the path written.
     """
     out = check_output(path)
-    portrayals = storyboard_portrayals(trace)
+    suffix = out.suffix.lower()
+    frames = storyboard(trace)
     if frame is not None:
-        _frame_index(frame, len(portrayals), trace, "--frame")
+        _frame_index(frame, len(frames), trace, "--frame")
     if not (math.isfinite(seconds_per_frame) and 0 < seconds_per_frame <= MAX_SECONDS_PER_FRAME):
         raise UsageError(
             f"--seconds-per-frame: must be a number of seconds above 0 and at most {MAX_SECONDS_PER_FRAME:g} "
             f"(got {seconds_per_frame})"
         )
+    pages = sum(f.hop is None for f in frames)
+    if suffix in (".gif", ".html") and len(frames) > MAX_FRAMES:
+        raise UsageError(
+            f"-o: this storyboard has {len(frames)} frames, more than the {MAX_FRAMES} a {suffix[1:].upper()} holds; "
+            "give a smaller --until, or export a .pdf (page by page) or one frame as .png"
+        )
+    if suffix == ".pdf" and pages > MAX_PAGES:
+        raise UsageError(
+            f"-o: this storyboard has {pages} key frames, more than the {MAX_PAGES} pages a PDF deck holds; "
+            "give a smaller --until, or export one frame as .png"
+        )
     from .picture import Picture
 
-    suffix = out.suffix.lower()
     if suffix == ".png":
         write_whole(out, still(trace, frame), "-o")
         return out
@@ -124,11 +144,7 @@ def export(
         _pdf(picture, storyboard_portrayals(trace, hops=False), deck)
         write_whole(out, deck.getvalue(), "-o")
         return out
-    if len(portrayals) > MAX_FRAMES:
-        raise UsageError(
-            f"-o: this storyboard has {len(portrayals)} frames, more than the {MAX_FRAMES} a {suffix[1:].upper()} holds; "
-            "give a smaller --until, or export a .pdf (page by page) or one frame as .png"
-        )
+    portrayals = storyboard_portrayals(trace)
     images = [_image(picture, p) for p in portrayals]
     indexed = _one_palette(images)
     if suffix == ".gif":
@@ -144,7 +160,7 @@ def export(
         )
         write_whole(out, buffer.getvalue(), "-o")
     else:
-        page = _html_page(trace, portrayals, indexed, seconds_per_frame, capture, out.stem)
+        page = _html_page(trace, portrayals, indexed, seconds_per_frame, capture() if callable(capture) else capture, out.stem)
         write_whole(out, page.encode("utf-8"), "-o")
     return out
 

@@ -16,8 +16,8 @@ from typing import Literal
 
 from ..scenario import Scenario
 from ..sim import Connection, Step, Trace, basis_label, builds, clock
-from ..sim.eventlog import Event
 from ..sim.simulate import tries
+from .sofar import SoFar
 
 __all__ = [
     "OKABE_ITO",
@@ -240,60 +240,14 @@ class Portrayal:
 
 
 class TraceView:
-    """A trace with, for every step, what has happened so far (computed once, in one pass)."""
+    """A trace with, for every step, what has happened so far (:class:`~.sofar.SoFar`, computed once)."""
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
-        s = trace.scenario
-        labels = [c.label for c in s.connectors]
-        self.events_so_far: list[int] = []
-        self.tallies: list[dict[str, tuple[int, int, int, float | None, bool]]] = []
-        """connector -> (delivered, returned, last attempt number, next try time, association open) after each step."""
-        delivered = dict.fromkeys(labels, 0)
-        returned = dict.fromkeys(labels, 0)
-        attempt: dict[str, int] = dict.fromkeys(labels, 0)
-        next_try: dict[str, float | None] = dict.fromkeys(labels, None)
-        is_open: dict[str, bool] = dict.fromkeys(labels, False)
-        route = {(c.server, c.remote): c.label for c in s.connectors}
-        messages = {m.id: m for m in trace.messages}
-        count = 0
-        snapshot: dict[str, tuple[int, int, int, float | None, bool]] | None = None
-        self.lookups: dict[int, list[int]] = {}
-        """attempt serial -> the indices of its steps that carry a lookup stage, in order."""
-        for i, step in enumerate(trace.steps):
-            count += len(step.events)
-            if step.lookup is not None and step.connection is not None:
-                self.lookups.setdefault(step.connection.serial, []).append(i)
-            changed = True
-            if step.kind == "deliver" and step.message:
-                m = messages[step.message]
-                label = route[(m.sender, m.recipient)]
-                delivered[label] += 1
-                is_open[label] = is_open[label] and dict(step.queues)[label] > 0
-            elif step.kind == "accept" and step.connection:
-                is_open[step.connection.connector] = True
-            elif step.kind == "drop" and step.connection:
-                is_open[step.connection.connector] = False
-            elif step.kind == "ndr" and step.message:
-                m = messages[step.message]
-                returned[route[(m.sender, m.recipient)]] += 1
-            elif step.kind == "attempt" and step.connection:
-                attempt[step.connection.connector] = step.connection.attempt
-                next_try[step.connection.connector] = None
-            elif step.kind == "retry" and step.connection:
-                next_try[step.connection.connector] = step.next_attempt
-            else:
-                changed = snapshot is None
-            if changed or snapshot is None:
-                snapshot = {k: (delivered[k], returned[k], attempt[k], next_try[k], is_open[k]) for k in labels}
-            self.events_so_far.append(count)
-            self.tallies.append(snapshot)
+        self.so_far = SoFar(trace)
 
     def __len__(self) -> int:
         return len(self.trace.steps)
-
-    def events_until(self, index: int) -> tuple[Event, ...]:
-        return self.trace.event_log[: self.events_so_far[index]]
 
 
 def _status_of(step: Step) -> Status:
@@ -410,7 +364,7 @@ def _checklist(view: TraceView, index: int, hypothesis: str, matters: bool) -> C
     cx = step.connection
     if cx is None or cx.receiver is None or cx.to_host is None:
         return None
-    seen = [i for i in view.lookups.get(cx.serial, []) if i <= index]
+    seen = [i for i in view.so_far.lookups(cx.serial) if i <= index]
     if not seen:
         return None
     by_stage: dict[str, Step] = {}
@@ -489,20 +443,23 @@ def portray(
         lookup = f"{lk.receiver}: {LOOKUP_STAGE_NAMES.get(lk.stage, lk.stage)}"
         if lk.stage.startswith("reverse") and lk.names:
             lookup += f" -> {', '.join(lk.names)}"
-    events = view.events_until(index)
-    server = lk.receiver if lk else (cx.remote if cx is not None else (events[-1].server if events else None))
-    shown = [e for e in events if e.server == server]
-    lines = tuple(f"{clock(e.time)}   {e.network_address} = {e.decoded}" for e in reversed(shown[-3:]))
+    if lk is not None or cx is not None:
+        server = lk.receiver if lk is not None else cx.remote  # type: ignore[union-attr]
+    else:
+        latest = view.so_far.last_event(index)
+        server = latest.server if latest is not None else None
+    logged, shown = view.so_far.server_events(index, server)
+    lines = tuple(f"{clock(e.time)}   {e.network_address} = {e.decoded}" for e in reversed(shown))
     if server is None:
         note = "no Event 9301 logged yet"
     else:
         sv = s.server(server)
-        note = f"{len(shown)} event{'s' if len(shown) != 1 else ''} in all; {server} runs {builds.label(sv).replace(' ', NBSP)}"
-        if not shown:
+        note = f"{logged} event{'s' if logged != 1 else ''} in all; {server} runs {builds.label(sv).replace(' ', NBSP)}"
+        if not logged:
             note = f"no Event 9301 on {server} so far; it runs {builds.label(sv).replace(' ', NBSP)}"
             if builds.silent(sv):
                 note += ", taken to log none (a model assumption; KB Q234962: some builds)"
-    tallies = view.tallies[index]
+    tallies = view.so_far.tally(index)
     queue_lines = []
     for c, (label, waiting) in zip(s.connectors, step.queues, strict=True):
         d, r, attempt, next_try, open_now = tallies[label]

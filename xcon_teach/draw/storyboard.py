@@ -11,9 +11,11 @@ own, so a day of retries fits in a few dozen frames.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..sim import Step, Trace, clock
+from ..sim.compact import Repeat, Steps
 
 __all__ = ["Frame", "key_frame", "storyboard"]
 
@@ -47,30 +49,52 @@ class Frame:
     site, 1: at the router between the sites); None on every other frame."""
 
 
-def _segments(steps: tuple[Step, ...]) -> list[tuple[int, int]]:
-    """(start, end) index ranges: one per attempt episode, one per other step."""
-    out = []
-    i = 0
-    while i < len(steps):
+def _segments(steps: Sequence[Step], lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, end) index ranges of ``steps[lo:hi]``: one per attempt episode, one per other step."""
+    i, hi = lo, len(steps) if hi is None else hi
+    while i < hi:
         st = steps[i]
         if st.kind == "attempt" and st.connection is not None:
             serial = st.connection.serial
             j = i + 1
-            while j < len(steps) and steps[j].kind in _EPISODE_KINDS and _serial(steps[j]) == serial:
+            while j < hi and steps[j].kind in _EPISODE_KINDS and _serial(steps[j]) == serial:
                 j += 1
-            out.append((i, j))
+            yield i, j
             i = j
         else:
-            out.append((i, i + 1))
+            yield i, i + 1
             i += 1
-    return out
+
+
+def _units(steps: Sequence[Step]) -> Iterator[tuple[int, int] | tuple[int, Repeat]]:
+    """The episodes and single steps of ``steps``; a stored repetition of an attempt (:mod:`xcon_teach.sim.compact`) as one unit."""
+    if not isinstance(steps, Steps):
+        yield from _segments(steps)
+        return
+    for start, segment in steps.raw():
+        if isinstance(segment, Repeat):
+            yield start, segment
+        else:
+            yield from _segments(steps, start, start + len(segment))
+
+
+@dataclass(frozen=True, slots=True)
+class _Stretch:
+    """Repeated episodes of one connector, not shown yet: ``count`` of them, the last at ``last``."""
+
+    connector: str
+    count: int
+    first_time: float
+    last_time: float
+    outcome: str
+    last: tuple[int, int]
 
 
 def _serial(step: Step) -> int | None:
     return None if step.connection is None else step.connection.serial
 
 
-def _signature(steps: tuple[Step, ...]) -> tuple[object, ...]:
+def _signature(steps: Sequence[Step]) -> tuple[object, ...]:
     sig = []
     for st in steps:
         if st.kind == "retry":
@@ -90,59 +114,83 @@ def _signature(steps: tuple[Step, ...]) -> tuple[object, ...]:
 
 
 def storyboard(trace: Trace) -> tuple[Frame, ...]:
-    """The key frames of ``trace``, in order."""
+    """The key frames of ``trace``, in order.
+
+    A stored repetition of an attempt (a day of identical retries) is read as one unit, without
+    expanding its steps, so a year of retries takes about as long as its distinct attempts.
+    """
     steps = trace.steps
     frames: list[Frame] = []
     seen: dict[str, set[tuple[object, ...]]] = {}
     """Per connector, the episodes shown so far (as signatures): a repeat of any of them is collapsed."""
-    run: list[tuple[int, int]] = []  # a stretch of repeated episodes not shown yet
+    run: list[_Stretch] = []  # a stretch of repeated episodes not shown yet
 
     def flush() -> None:
         if not run:
             return
-        per: dict[str, list[tuple[int, int]]] = {}
-        for a, b in run:
-            cx = steps[a].connection
-            assert cx is not None
-            per.setdefault(cx.connector, []).append((a, b))
+        per: dict[str, list[_Stretch]] = {}
+        for r in run:
+            per.setdefault(r.connector, []).append(r)
         parts = []
         for connector, eps in per.items():
-            first, last = steps[eps[0][0]], steps[eps[-1][0]]
-            outcomes = [_outcome_word(steps[x:y]) for x, y in eps]
-            times = f"{clock(first.time)} to {clock(last.time)}"
+            n = sum(e.count for e in eps)
+            outcomes: dict[str, int] = {}
+            for e in eps:
+                outcomes[e.outcome] = outcomes.get(e.outcome, 0) + e.count
+            times = f"{clock(eps[0].first_time)} to {clock(eps[-1].last_time)}"
             interval = trace.scenario.connector(*connector.split("->")).open_interval
             route = connector.replace("->", " -> ")
-            if len(eps) == 1:
-                parts.append(f"one more {outcomes[0]} attempt on {route} at {clock(first.time)}")
-            elif len(set(outcomes)) == 1:
-                parts.append(f"{len(eps)} more {outcomes[0]} attempts on {route}, every {interval:g} s ({times})")
+            if n == 1:
+                parts.append(f"one more {eps[0].outcome} attempt on {route} at {clock(eps[0].first_time)}")
+            elif len(outcomes) == 1:
+                parts.append(f"{n} more {eps[0].outcome} attempts on {route}, every {interval:g} s ({times})")
             else:
-                counts = ", ".join(f"{outcomes.count(o)} {o}" for o in dict.fromkeys(outcomes))
-                parts.append(f"{len(eps)} more attempts on {route} ({counts}), {times}")
-        a, b = run[-1]
+                counts = ", ".join(f"{c} {o}" for o, c in outcomes.items())
+                parts.append(f"{n} more attempts on {route} ({counts}), {times}")
+        a, b = run[-1].last
         shown = max(i for i in range(a, b) if steps[i].kind != "retry") if b - a > 1 else a
-        if len(run) == 1:
+        total = sum(r.count for r in run)
+        if total == 1:
             same = "the same steps again"
-        elif len({_outcome_word(steps[x:y]) for x, y in run}) == 1:
+        elif len({r.outcome for r in run}) == 1:
             same = "the same steps each time"
         else:
             same = "each repeats an attempt shown before; this frame shows the last"
-        frames.append(Frame(shown, "… " + "; ".join(parts) + ": " + same, repeats=len(run)))
+        frames.append(Frame(shown, "… " + "; ".join(parts) + ": " + same, repeats=total))
         run.clear()
 
-    for a, b in _segments(steps):
-        st = steps[a]
-        if st.kind == "attempt" and st.connection is not None:
-            sig = _signature(steps[a:b])
-            mine = seen.setdefault(st.connection.connector, set())
-            if sig in mine:
-                run.append((a, b))
-                continue
-            mine.add(sig)
+    def show(a: int, b: int) -> None:
         flush()
         for i in range(a, b):
             frames.extend(Frame(i, hop=k) for k in _hops(trace, steps[i]))
             frames.append(Frame(i))
+
+    for a, b in _units(steps):
+        if isinstance(b, Repeat):
+            chunk, width, count = b.template.steps, len(b.template.steps), len(b)
+            connector = chunk[0].connection.connector  # type: ignore[union-attr]
+            mine = seen.setdefault(connector, set())
+            sig = _signature(chunk)
+            if sig not in mine:  # never so in a trace from simulate: the attempt repeated came first
+                mine.add(sig)
+                show(a, a + width)
+                a, count = a + width, count - 1
+                if not count:
+                    continue
+            first = len(b) - count
+            last = a + (count - 1) * width
+            run.append(_Stretch(connector, count, b.times[first], b.times[-1], _outcome_word(chunk), (last, last + width)))
+            continue
+        st = steps[a]
+        if st.kind == "attempt" and st.connection is not None:
+            episode = steps[a:b]
+            sig = _signature(episode)
+            mine = seen.setdefault(st.connection.connector, set())
+            if sig in mine:
+                run.append(_Stretch(st.connection.connector, 1, st.time, st.time, _outcome_word(episode), (a, b)))
+                continue
+            mine.add(sig)
+        show(a, b)
     flush()
     return tuple(frames)
 
@@ -162,7 +210,7 @@ def _hops(trace: Trace, step: Step) -> range:
     return range(2 if across and not stops else 1)
 
 
-def _outcome_word(steps: tuple[Step, ...]) -> str:
+def _outcome_word(steps: Sequence[Step]) -> str:
     kinds = {s.kind for s in steps}
     if "refuse" in kinds:
         return "refused"

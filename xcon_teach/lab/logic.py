@@ -5,10 +5,12 @@ Kept pure (no ipywidgets) so it is tested directly and the widget callbacks stay
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..scenario import Connector, Scenario
 from ..sim import Step, Trace
+from ..sim.compact import Repeat, Steps
 from ..sim.steps import NOTABLE_KINDS
 
 __all__ = [
@@ -136,9 +138,24 @@ def decisive_step(trace: Trace, f: Focus | None) -> int | None:
     return mine[0].decided if mine else None
 
 
-def interesting_frames(trace: Trace, frame_steps: list[int]) -> list[int]:
-    """Positions in ``frame_steps`` whose step is a refusal, a 9301, a delivery, an NDR, an acceptance or a failover."""
-    return [k for k, i in enumerate(frame_steps) if trace.steps[i].notable]
+def interesting_frames(trace: Trace, frame_steps: Sequence[int]) -> list[int]:
+    """Positions in ``frame_steps`` whose step is a refusal, a 9301, a delivery, an NDR, an acceptance or a failover.
+
+    With every step as a frame, a stored repetition of an attempt is read once (its notable steps
+    sit at the same places in each repetition), not expanded step by step.
+    """
+    steps = trace.steps
+    if isinstance(steps, Steps) and frame_steps == range(len(steps)):
+        out: list[int] = []
+        for start, segment in steps.raw():
+            if isinstance(segment, Repeat):
+                width = len(segment.template.steps)
+                marks = [j for j, st in enumerate(segment.template.steps) if st.notable]
+                out.extend(start + k * width + j for k in range(len(segment)) for j in marks)
+            else:
+                out.extend(i for i, st in enumerate(segment, start) if st.notable)
+        return out
+    return [k for k, i in enumerate(frame_steps) if steps[i].notable]
 
 
 def address_after_stack_change(s: Scenario, connector: Connector, stack: str, remembered_ip: str | None) -> str:

@@ -80,11 +80,13 @@ def events_html(p: Portrayal) -> str:
 def message_status_at(trace: Trace, index: int) -> list[tuple[str, str, str]]:
     """(id, route, status so far) for every message at step ``index``."""
     ended: dict[str, str] = {}
-    for step in trace.steps[: index + 1]:
-        if step.message and step.kind == "deliver":
-            ended[step.message] = f"{STATUS['found'].symbol} delivered {clock(step.time)}"
-        elif step.message and step.kind == "ndr":
-            ended[step.message] = f"{STATUS['not found'].symbol} returned (NDR) {clock(step.time)}"
+    for message, (i, step) in trace.ends().items():
+        if i > index:
+            continue
+        if step.kind == "deliver":
+            ended[message] = f"{STATUS['found'].symbol} delivered {clock(step.time)}"
+        else:
+            ended[message] = f"{STATUS['not found'].symbol} returned (NDR) {clock(step.time)}"
     now = trace.steps[index].time
     out = []
     for m, spec in zip(trace.messages, trace.scenario.messages, strict=True):
@@ -104,9 +106,10 @@ def queues_html(p: Portrayal, trace: Trace) -> str:
 
 def attempt_in_view(trace: Trace, index: int) -> int | None:
     """The serial of the attempt the step at ``index`` belongs to, else of the last one begun before it."""
-    for step in reversed(trace.steps[: index + 1]):
-        if step.connection is not None:
-            return step.connection.serial
+    for i in range(index, -1, -1):  # from the step back: a few steps, not the whole run
+        cx = trace.steps[i].connection
+        if cx is not None:
+            return cx.serial
     return None
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import bisect
 import contextlib
 import functools
 import gc
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import traitlets
 from IPython.display import HTML, Javascript, display
 
 from ..capture import Packet, packets
+from ..capture.packets import MAX_PACKETS
 from ..challenges import Challenge
 from ..draw import TraceView, key_frame, portray, storyboard
 from ..draw.picture import Picture
@@ -201,10 +203,10 @@ class Lab:
         self._generation = 0
         self.before: Trace | None = None
         self.picture: Picture | None = None
-        self._frame_steps: list[int] = []
-        self._hops: list[int | None] = []
+        self._frame_steps: Sequence[int] = []
+        self._hops: Sequence[int | None] = []
         self._extras: w.Accordion | None = None
-        self._captions: list[str | None] = []
+        self._captions: Sequence[str | None] = []
         self._links: list[Any] = []
         self.challenge: Challenge | None = None
         """The ticket this lab is the student's view of, if any."""
@@ -229,7 +231,7 @@ class Lab:
         return self.picture.fig
 
     @property
-    def frame_steps(self) -> list[int]:
+    def frame_steps(self) -> Sequence[int]:
         """The trace step shown at each frame: ``frame_steps[k]`` for slider position ``k + 1``
         (frames are numbered from 1, as the picture says "frame 5 of N")."""
         return self._frame_steps
@@ -501,14 +503,19 @@ class Lab:
     def packets(self) -> tuple[Packet, ...]:
         """Every packet the current run puts on the wire (:func:`xcon_teach.capture.packets`), made when first asked for."""
         if self._packets is None:
-            self._packets = packets(self.trace)
+            self._packets = packets(self.trace, limit=MAX_PACKETS)  # a UsageError for a run too long to capture
         return self._packets
 
     def _show_packets(self) -> None:
         """Fill the packet list for the frame in view, only while its panel is open (it costs nothing closed)."""
         if self._extras is None or self._extras.selected_index != PACKETS_PANEL or self._portrayal is None:
             return
-        self.packet_list.value = panels.packets_html(self.packets, self.trace, self._portrayal.index)
+        try:
+            found = self.packets
+        except UsageError as e:
+            self.packet_list.value = f'<div style="color:#555">{escape(str(e).removeprefix("--until: "))}</div>'
+            return
+        self.packet_list.value = panels.packets_html(found, self.trace, self._portrayal.index)
 
     def _offer_capture(self) -> None:
         from ..capture.pcap import pcap_bytes
@@ -559,15 +566,15 @@ class Lab:
         if at_step is not None:
             old_step = at_step
         if self.controls["every_step"].value:
-            self._frame_steps = list(range(len(self.trace.steps)))
-            self._captions = [None] * len(self._frame_steps)
-            self._hops = [None] * len(self._frame_steps)
+            self._frame_steps = range(len(self.trace.steps))  # a range, not a list: a year of retries has millions
+            self._captions = _Nones(len(self._frame_steps))
+            self._hops = _Nones(len(self._frame_steps))
         else:
             self._frame_steps = [f.step for f in self._storyboard]
             self._captions = [f.caption for f in self._storyboard]
             self._hops = [f.hop for f in self._storyboard]
         self._interesting = logic.interesting_frames(self.trace, self._frame_steps)
-        position = max((k for k, i in enumerate(self._frame_steps) if i <= old_step), default=0) + 1
+        position = max(bisect.bisect_right(self._frame_steps, old_step), 1)  # the last frame at or before the step
         frame, play = self.controls["frame"], self.controls["play"]
         self._generation += 1  # the frames changed: frame k may be another step now
         # Held, so the slider and Play announce only their final values (one redraw, not one per trait).
@@ -765,3 +772,20 @@ class Lab:
             f"{style}<div class='xcon-static'><img alt='{caption}' src='data:image/png;base64,{png}' style='max-width:{round(self.picture.size[0]) if self.picture else 880}px;width:100%'/>"
             f"<div style='font-size:12px;color:#555'>Static snapshot (run the notebook for the live lab): {caption}</div></div>"
         )
+
+
+class _Nones(Sequence[None]):
+    """``n`` times None, without a list of them."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, k):  # type: ignore[no-untyped-def]
+        if isinstance(k, slice):
+            return [None] * len(range(*k.indices(self.n)))
+        if not -self.n <= k < self.n:
+            raise IndexError(k)
+        return None

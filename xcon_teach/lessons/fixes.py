@@ -22,7 +22,7 @@ from ..sim import Trace, clock, simulate
 from ..sim.builds import has_fix, label
 from ..sim.simulate import tries
 from ..text import columns
-from .attempts import attempt_steps, connector_label
+from .attempts import connector_label, find_attempt
 
 __all__ = [
     "failover_table",
@@ -70,22 +70,21 @@ def frame_of(trace: Trace, connector: str, *, at: float = 0.0, kind: str | None 
     >>> trace.steps[storyboard(trace)[k - 1].step].text  # doctest: +ELLIPSIS
     'EXA sends 10.0.1.11 a NetBIOS node status request: NODE1 answers with every name it has registered, NODE1, EXCLUS, ...'
     """
-    steps = attempt_steps(trace, connector, at=at)
-    target = next(
+    attempt = find_attempt(trace, connector, at=at)
+    index = next(
         (
-            s
-            for s in steps
-            if (kind is None or fold(s.kind) == fold(kind))
-            and (stage is None or (s.lookup is not None and s.lookup.stage == stage))
+            i
+            for i in attempt.steps
+            if (kind is None or fold(trace.steps[i].kind) == fold(kind))
+            and (stage is None or (trace.steps[i].lookup is not None and trace.steps[i].lookup.stage == stage))  # type: ignore[union-attr]
         ),
         None,
     )
-    if target is None:
+    if index is None:
         raise UsageError(
-            f"kind, stage: the attempt on {connector_label(trace.scenario, connector)} at {clock(steps[0].time)} "
+            f"kind, stage: the attempt on {connector_label(trace.scenario, connector)} at {clock(attempt.time)} "
             f"has no step of kind {kind!r} at stage {stage!r}"
         )
-    index = next(i for i, s in enumerate(trace.steps) if s is target)
     frames = storyboard(trace)
     return next((k for k, f in enumerate(frames) if f.step >= index and f.hop is None), len(frames) - 1) + 1
 

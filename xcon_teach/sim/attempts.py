@@ -10,13 +10,16 @@ What happened is data here (``outcome``, ``failure``, the addresses), not prose 
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .compact import Attempts, Repeat, Steps
 from .eventlog import Event
 from .steps import Connection, Failure, Step
 
-__all__ = ["Attempt", "AttemptOutcome", "Seen", "group_attempts"]
+__all__ = ["Attempt", "AttemptOutcome", "Seen", "group_attempts", "repeat_of"]
 
 AttemptOutcome = Literal["accepted", "refused", "failed"]
 Seen = Literal["accepted", "refused", "unresolved", "bind failed", "unreachable", "no MTA", "not attempted"]
@@ -94,36 +97,78 @@ class Attempt:
         return "no MTA", f"{cx.to_host} runs none"
 
 
-def group_attempts(steps: tuple[Step, ...]) -> tuple[Attempt, ...]:
-    """The attempts of a run, in the order they were made, from its steps."""
-    members: dict[int, list[int]] = {}
-    for i, step in enumerate(steps):
-        if step.connection is not None:
-            members.setdefault(step.connection.serial, []).append(i)
-    out = []
-    for serial, indices in members.items():
-        decided = next(i for i in indices if _decides(steps[i]))
-        cx = steps[decided].connection
-        assert cx is not None
-        first = steps[indices[0]]
-        out.append(
-            Attempt(
-                serial=serial,
-                connector=cx.connector,
-                number=cx.attempt,
-                time=first.time,
-                active=first.active,
-                messages=cx.messages,
-                steps=tuple(indices),
-                decided=decided,
-                outcome="accepted" if cx.phase == "accepted" else "refused" if cx.phase == "refused" else "failed",
-                failure=cx.failure,
-                connection=cx,
-                events=tuple(e for i in indices if i <= decided for e in steps[i].events),
-                dropped=any(steps[i].kind == "drop" for i in indices),
-            )
-        )
-    return tuple(out)
+def group_attempts(steps: Sequence[Step]) -> Attempts[Attempt]:
+    """The attempts of a run, in the order they were made, from its steps.
+
+    Repeated attempts of a :class:`~.compact.Steps` stay repetitions: each is made when read.
+    """
+    raw = steps.raw() if isinstance(steps, Steps) else iter([(0, list(steps))])
+    members: dict[int, list[tuple[int, Step]]] = {}
+    order: list[int | tuple[int, Repeat]] = []
+    for start, segment in raw:
+        if isinstance(segment, Repeat):
+            order.append((start, segment))
+            continue
+        for offset, step in enumerate(segment):
+            if step.connection is not None:
+                serial = step.connection.serial
+                if serial not in members:
+                    members[serial] = []
+                    order.append(serial)
+                members[serial].append((start + offset, step))
+    made = {serial: _attempt(serial, found) for serial, found in members.items()}
+    parts: list[list[Attempt] | tuple[Attempt, Repeat, int]] = []
+    run: list[Attempt] = []
+    for item in order:
+        if isinstance(item, int):
+            run.append(made[item])
+        else:
+            parts.append(run)
+            run = []
+            start, repeat = item
+            parts.append((made[repeat.template.serial], repeat, start))
+    parts.append(run)
+    return Attempts(parts, repeat_of)
+
+
+def _attempt(serial: int, found: list[tuple[int, Step]]) -> Attempt:
+    decided, step = next((i, st) for i, st in found if _decides(st))
+    cx = step.connection
+    assert cx is not None
+    first = found[0][1]
+    return Attempt(
+        serial=serial,
+        connector=cx.connector,
+        number=cx.attempt,
+        time=first.time,
+        active=first.active,
+        messages=cx.messages,
+        steps=tuple(i for i, _ in found),
+        decided=decided,
+        outcome="accepted" if cx.phase == "accepted" else "refused" if cx.phase == "refused" else "failed",
+        failure=cx.failure,
+        connection=cx,
+        events=tuple(e for i, st in found if i <= decided for e in st.events),
+        dropped=any(st.kind == "drop" for _, st in found),
+    )
+
+
+def repeat_of(template: Attempt, repeat: Repeat, start: int, k: int) -> Attempt:
+    """The ``k``-th repetition of ``template`` in ``repeat``, whose steps begin at index ``start``."""
+    width = len(repeat.template.steps)
+    first = start + k * width
+    t = repeat.times[k]
+    serial, number = repeat.serial + k, repeat.number + k
+    return dataclasses.replace(
+        template,
+        serial=serial,
+        number=number,
+        time=t,
+        steps=tuple(range(first, first + width)),
+        decided=first + template.decided - template.steps[0],
+        connection=dataclasses.replace(template.connection, serial=serial, attempt=number),
+        events=tuple(dataclasses.replace(e, time=t) for e in template.events),
+    )
 
 
 def _decides(step: Step) -> bool:

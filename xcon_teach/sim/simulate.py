@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ..scenario import Connector, Scenario
+from .compact import Events, StepLog, Template, attempt_tail, expand, retry_tail
 from .engine import ACTION, ATTEMPT, DELIVER, SUBMIT, Engine
 from .eventlog import Event
 from .network import reach
@@ -73,12 +74,15 @@ class _Association:
 
 
 class _Run:
-    def __init__(self, s: Scenario) -> None:
+    def __init__(self, s: Scenario, *, repeat: bool = True) -> None:
         self.s = s
+        self.repeat = repeat
+        """Store identical attempts as repetitions (the tests compare a run made with False, step by step)."""
+        self.mismatches = 0
+        """Repetitions that, made in full, differed from their template's expansion (0, or the state key misses something)."""
         self.world = World.initial(s)
         self.engine = Engine()
-        self.steps: list[Step] = []
-        self.event_log: list[Event] = []
+        self.log = StepLog()
         self.ids = [f"m{i + 1}" for i in range(len(s.messages))]
         self.route = {(c.server, c.remote): i for i, c in enumerate(s.connectors)}
         self.queue: list[list[int]] = [[] for _ in s.connectors]
@@ -97,6 +101,9 @@ class _Run:
         self._memo: dict[tuple[object, ...], object] = {}
         """The rules' answers so far, by their arguments: the rules are pure, and a day of retries asks
         the same questions 144 times (a failover makes a new world, so its answers are new ones)."""
+        self._last: dict[int, tuple[tuple[object, ...], Template, bool] | None] = {}
+        """Per connector: the state of its last failed attempt, that attempt as a template, and
+        whether a repetition of it has been checked against one made in full."""
         self._worlds: list[World] = [self.world]
         """Every world of the run, kept alive so that ``id(world)`` in a memo key is never reused."""
 
@@ -154,7 +161,8 @@ class _Run:
             )
             for i, m in enumerate(s.messages)
         )
-        return Trace(scenario=s, until=s.until, steps=tuple(self.steps), messages=messages, event_log=tuple(self.event_log))
+        steps = self.log.freeze()
+        return Trace(scenario=s, until=s.until, steps=steps, messages=messages, event_log=Events.of(steps))
 
     def unreached(self) -> None:
         """Say what was scheduled after the end of the run, so nothing in the file is silently dropped."""
@@ -178,9 +186,7 @@ class _Run:
         message: str | None = None,
         next_attempt: float | None = None,
     ) -> None:
-        if self._queues is None:
-            self._queues = tuple((c.label, len(q)) for c, q in zip(self.s.connectors, self.queue, strict=True))
-        self.steps.append(
+        self.log.append(
             Step(
                 time=t,
                 actor=note.actor,
@@ -189,7 +195,7 @@ class _Run:
                 basis=note.basis,
                 claim=note.claim,
                 active=self._active,
-                queues=self._queues,
+                queues=self._queue_lengths(),
                 connection=connection,
                 lookup=lookup,
                 events=events,
@@ -200,6 +206,12 @@ class _Run:
 
     def _queue_changed(self) -> None:
         self._queues = None
+
+    def _queue_lengths(self) -> tuple[tuple[str, int], ...]:
+        """(connector label, messages waiting) for every connector, made again only after a queue changed."""
+        if self._queues is None:
+            self._queues = tuple((c.label, len(q)) for c, q in zip(self.s.connectors, self.queue, strict=True))
+        return self._queues
 
     def _list(self, msgs: list[int]) -> str:
         if len(msgs) > 3:
@@ -223,15 +235,49 @@ class _Run:
             self.engine.schedule(t, ATTEMPT, c, ("attempt", c))
 
     def attempt(self, t: float, c: int) -> None:
+        """Connector ``c`` tries to open an association for its queue.
+
+        An attempt made in the same state as the connector's last failed one (the same world,
+        turn, messages and queues) and that will not be any message's last is the same attempt
+        again, a later time and number aside: it is stored as a repetition of that one
+        (:mod:`.compact`) without asking the rules again. The first repetition of each attempt is
+        made in full and compared with its expansion, so a repetition is only ever stored where
+        it is exact.
+        """
         conn = self.s.connectors[c]
         msgs = list(self.queue[c])
         if not msgs or self.assoc[c] is not None:
             return
+        state = (id(self.world), self.turns.get(conn.server, 0), tuple(msgs), self._queue_lengths())
+        limit = tries(conn)
+        last = self._last.get(c)
+        start, number, serial = len(self.log), self.attempts[msgs[0]] + 1, self.serial + 1
+        if self.repeat and last is not None and last[0] == state and all(self.attempts[m] + 1 < limit for m in msgs):
+            template, checked = last[1], last[2]
+            if checked:
+                for m in msgs:
+                    self.attempts[m] += 1
+                self.serial = serial
+                self.log.repeat(template, t, number, serial)
+                self.engine.schedule(t + conn.open_interval, ATTEMPT, c, ("attempt", c))
+                return
+            self._attempt(t, c, conn, msgs, limit)
+            if self.log.since(start) == list(expand(template, t, number, serial)):
+                self.log.truncate(start)
+                self.log.repeat(template, t, number, serial)
+                self._last[c] = (state, template, True)
+                return
+            self.mismatches += 1
+        else:
+            self._attempt(t, c, conn, msgs, limit)
+        made = Template.of(self.log.since(start), start, conn.open_interval, limit) if len(self.log) > start else None
+        self._last[c] = (state, made, False) if made is not None else None
+
+    def _attempt(self, t: float, c: int, conn: Connector, msgs: list[int], limit: int) -> None:
         for m in msgs:
             self.attempts[m] += 1
         world = self.world
         number = self.attempts[msgs[0]]
-        limit = tries(conn)
         self.serial += 1
         cx = Connection(
             serial=self.serial,
@@ -243,7 +289,7 @@ class _Run:
             claimed=world.claimed(conn.server),
             messages=tuple(self.ids[m] for m in msgs),
         )
-        text = f"{conn.server} opens an association to {conn.remote} for {self._list(msgs)} (attempt {number} of at most {limit})"
+        text = f"{conn.server} opens an association to {conn.remote} for {self._list(msgs)}" + attempt_tail(number, limit)
         self.emit(t, Note(kind="attempt", actor=conn.server, text=text, basis="MODEL"), cx)
 
         res = self._rule(destination, conn)
@@ -318,7 +364,6 @@ class _Run:
             if stage.event is not None:
                 hexed, text, logged = stage.event
                 events = (Event(time=t, server=receiver, network_address=hexed, text=text, logged=logged),)
-                self.event_log.extend(events)
             self.emit(t, stage.note, cx, lookup, events)
 
         verdict = decision.note(conn.server, self._list(msgs))
@@ -363,9 +408,8 @@ class _Run:
         conn = self.s.connectors[c]
         at = t + conn.open_interval
         number = self.attempts[self.queue[c][0]] + 1
-        text = (
-            f"{conn.server} will try again in {conn.open_interval:g} s (open interval), at {clock(at)}: "
-            f"attempt {number} of at most {tries(conn)}"
+        text = f"{conn.server} will try again in {conn.open_interval:g} s (open interval), at " + retry_tail(
+            at, number, tries(conn)
         )
         note = Note(kind="retry", actor=conn.server, text=text, basis="DOC Q234157", claim="open-interval")
         self.emit(t, note, cx, next_attempt=at)

@@ -6,12 +6,15 @@ attempts (:mod:`.attempts`), the view every reader of "one attempt" uses.
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from ..text import columns
 from .attempts import Attempt, group_attempts
+from .compact import Attempts, Events, Steps
 from .eventlog import Event
 from .steps import Step, clock
 
@@ -53,19 +56,24 @@ class MessageOutcome:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Trace:
-    """What ``simulate`` returns: the steps, the message outcomes and every event logged."""
+    """What ``simulate`` returns: the steps, the message outcomes and every event logged.
+
+    ``steps`` and ``event_log`` read like tuples; repeated attempts are stored once
+    (:mod:`.compact`), so a year of retries fits in memory, and are made again when read.
+    """
 
     scenario: Scenario = field(repr=False)
     until: float
-    steps: tuple[Step, ...]
+    steps: Steps
     messages: tuple[MessageOutcome, ...]
-    event_log: tuple[Event, ...]
-    _attempts: tuple[Attempt, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    event_log: Events
+    _attempts: dict[str | None, Attempts[Attempt]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _ends: dict[str, tuple[int, Step]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.steps)
 
-    def attempts(self, connector: str | None = None) -> tuple[Attempt, ...]:
+    def attempts(self, connector: str | None = None) -> Sequence[Attempt]:
         """Every connection attempt of the run, in order (only ``connector``'s, ``SENDER->REMOTE``, if given).
 
         >>> from xcon_teach import load_scenario, simulate
@@ -73,12 +81,27 @@ class Trace:
         >>> first.outcome, first.failure, first.presented, first.messages
         ('refused', 'no connector', '10.0.1.11', ('m1',))
         """
-        if self._attempts is None:
-            object.__setattr__(self, "_attempts", group_attempts(self.steps))
-        assert self._attempts is not None
-        if connector is None:
-            return self._attempts
-        return tuple(a for a in self._attempts if a.connector == connector)
+        if connector not in self._attempts:
+            if None not in self._attempts:
+                self._attempts[None] = group_attempts(self.steps)
+            if connector is not None:
+                self._attempts[connector] = self._attempts[None].only(connector)
+        return self._attempts[connector]
+
+    def ends(self) -> dict[str, tuple[int, Step]]:
+        """Message id -> (index, step) of the step that delivered it or returned it (NDR), for those that ended.
+
+        A delivery or an NDR is never a repeated step, so this reads the stored steps alone.
+        """
+        if not self._ends and any(m.status != "queued" for m in self.messages):
+            steps = self.steps
+            raw = steps.raw() if isinstance(steps, Steps) else iter([(0, list(steps))])
+            for start, segment in raw:
+                if isinstance(segment, list):
+                    for i, st in enumerate(segment, start):
+                        if st.message and st.kind in ("deliver", "ndr"):
+                            self._ends[st.message] = (i, st)
+        return self._ends
 
     def first_attempt(self, message: str) -> Attempt | None:
         """The first attempt that carried ``message`` (an id), or None if it was never tried."""
@@ -106,11 +129,43 @@ class Trace:
 
     def to_json(self) -> str:
         """``to_dict()`` as stable JSON text: keys in contract order, two-space indent."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        out = io.StringIO()
+        self.write_json(out)
+        return out.getvalue()
+
+    def write_json(self, out: TextIO) -> None:
+        """Write ``to_json()`` to ``out`` a step at a time, never holding the whole text."""
+
+        def dumps(value: object, depth: int) -> str:
+            return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * depth)
+
+        def items(rows: Sequence[Step] | Sequence[Event]) -> None:
+            if not rows:
+                out.write("[]")
+                return
+            sep = "[\n    "
+            for row in rows:
+                out.write(sep + _flat_object(row.to_dict()))
+                sep = ",\n    "
+            out.write("\n  ]")
+
+        out.write('{\n  "title": ' + dumps(self.scenario.title, 1))
+        out.write(',\n  "hypothesis": ' + dumps(self.scenario.hostname_stack, 1))
+        out.write(',\n  "messages": ' + dumps([m.to_dict() for m in self.messages], 1))
+        out.write(',\n  "event_log": ')
+        items(self.event_log)
+        out.write(',\n  "steps": ')
+        items(self.steps)
+        out.write("\n}\n")
 
     def to_text(self) -> str:
         """The transcript: one line a step."""
         return "".join(s.line() + "\n" for s in self.steps)
+
+    def write_text(self, out: TextIO) -> None:
+        """Write ``to_text()`` to ``out`` a step at a time."""
+        for s in self.steps:
+            out.write(s.line() + "\n")
 
     def outcome_table(self) -> str:
         """A small table of message outcomes, for notebooks and the lab (no trailing newline).
@@ -133,3 +188,15 @@ class Trace:
                 )
             )
         return columns(rows)
+
+
+_SCALAR = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _flat_object(d: dict[str, object]) -> str:
+    """``json.dumps(d, indent=2, ensure_ascii=False)`` for a dict of scalars, as an item of a list
+    in the top object (six spaces before each key), made faster than the general encoder."""
+    if not d:
+        return "{}"
+    body = ",\n      ".join(_SCALAR(k) + ": " + _SCALAR(v) for k, v in d.items())
+    return "{\n      " + body + "\n    }"

@@ -1,0 +1,393 @@
+"""Repeated retries stored once: how a trace keeps a year of refusals in bounded memory.
+
+A connector refused for a day makes 144 attempts that differ only in their time, their number and
+their serial: the same addresses, lookups, events and verdicts. The simulation records the first
+such attempt as it happened and each identical one after it as a :class:`Repeat` of it (a
+run-length record: one time a repetition, 8 bytes), so memory grows with the distinct behaviour
+of a run, not with simulated time (issue 16). :class:`Steps`, :class:`Events` and
+:class:`Attempts` are the read-only sequences a :class:`~.trace.Trace` hands its readers: they
+expand a repetition when it is read, into exactly the steps the attempt would have emitted (the
+simulation checks that on the first repetition of every attempt, and the tests against a run
+that stores every step), so no reader can tell them from a tuple. A short trace is expanded once
+and kept; a long one is expanded as it is read.
+
+Only the text of two steps of an attempt changes from one repetition to the next: the attempt
+line's tail (``attempt N of at most M``) and the retry line's (``at HH:MM:SS: attempt N+1 ...``);
+:func:`attempt_tail` and :func:`retry_tail` write both, for the simulation and for expansion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, overload
+
+from .eventlog import Event
+from .steps import Connection, Step, clock
+
+__all__ = ["FLAT_LIMIT", "Attempts", "Events", "Repeat", "StepLog", "Steps", "Template", "attempt_tail", "expand", "retry_tail"]
+
+FLAT_LIMIT = 50_000
+"""A sequence of at most this many items is expanded once, on first read, and kept (a day of the
+reference scenario is about 2,000 steps); a longer one is expanded each time it is read."""
+
+_T = TypeVar("_T")
+
+
+def attempt_tail(number: int, limit: int) -> str:
+    """The end of an attempt step's text: `` (attempt 3 of at most 144)``."""
+    return f" (attempt {number} of at most {limit})"
+
+
+def retry_tail(at: float, number: int, limit: int) -> str:
+    """The end of a retry step's text: ``00:20:00: attempt 3 of at most 144``."""
+    return f"{clock(at)}: attempt {number} of at most {limit}"
+
+
+_CONNECTION_FIELDS = tuple(f.name for f in dataclasses.fields(Connection) if f.name not in ("serial", "attempt"))
+_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event) if f.name != "time")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Template:
+    """A failed attempt, as it was emitted, that later attempts repeat."""
+
+    steps: tuple[Step, ...]
+    start: int
+    """The index in the trace of its first step."""
+    number: int
+    serial: int
+    interval: float
+    """The connector's open interval: each step's ``next_attempt`` is its time plus this."""
+    limit: int
+    heads: tuple[str | None, ...]
+    """Per step: the text before the tail that changes (attempt and retry steps), or None."""
+    connections: tuple[dict[str, Any], ...] = ()
+    """Per step: its connection's fields but the serial and the attempt number."""
+
+    @classmethod
+    def of(cls, steps: Sequence[Step], start: int, interval: float, limit: int) -> Template | None:
+        """The template of a failed attempt's steps, or None if they cannot be repeated exactly."""
+        first = steps[0].connection
+        if first is None or steps[0].kind != "attempt" or steps[-1].kind != "retry":
+            return None
+        t, number = steps[0].time, first.attempt
+        heads: list[str | None] = []
+        for st in steps:
+            if (
+                st.time != t
+                or st.connection is None
+                or st.connection.serial != first.serial
+                or st.kind in ("ndr", "accept", "deliver")
+            ):
+                return None
+            tail = attempt_tail(number, limit) if st.kind == "attempt" else None
+            if st.kind == "retry":
+                tail = retry_tail(t + interval, number + 1, limit)
+                if st.next_attempt != t + interval:
+                    return None
+            if tail is None:
+                heads.append(None)
+            elif st.text.endswith(tail):
+                heads.append(st.text[: len(st.text) - len(tail)])
+            else:
+                return None
+        connections = tuple({k: getattr(st.connection, k) for k in _CONNECTION_FIELDS} for st in steps)
+        return cls(tuple(steps), start, number, first.serial, interval, limit, tuple(heads), connections)
+
+
+def expand(template: Template, time: float, number: int, serial: int) -> tuple[Step, ...]:
+    """The steps of a repetition of ``template`` made at ``time`` as attempt ``number``, run serial ``serial``."""
+    at = time + template.interval
+    made: dict[int, Connection] = {}
+    out = []
+    for st, head, fields in zip(template.steps, template.heads, template.connections, strict=True):
+        cx = st.connection
+        assert cx is not None
+        new = made.get(id(cx))
+        if new is None:
+            new = made[id(cx)] = Connection(serial=serial, attempt=number, **fields)
+        if head is None:
+            text = st.text
+        elif st.kind == "attempt":
+            text = head + attempt_tail(number, template.limit)
+        else:
+            text = head + retry_tail(at, number + 1, template.limit)
+        out.append(
+            Step(
+                time=time,
+                actor=st.actor,
+                kind=st.kind,
+                text=text,
+                basis=st.basis,
+                claim=st.claim,
+                active=st.active,
+                queues=st.queues,
+                connection=new,
+                lookup=st.lookup,
+                events=tuple(Event(time=time, **_event_fields(e)) for e in st.events) if st.events else (),
+                message=st.message,
+                next_attempt=at if st.next_attempt is not None else None,
+            )
+        )
+    return tuple(out)
+
+
+def _event_fields(e: Event) -> dict[str, Any]:
+    return {k: getattr(e, k) for k in _EVENT_FIELDS}
+
+
+class Repeat:
+    """Repetitions of one template: the k-th made at ``times[k]``, attempt ``number + k``, serial ``serial + k``."""
+
+    __slots__ = ("number", "serial", "template", "times")
+
+    def __init__(self, template: Template, number: int, serial: int, time: float) -> None:
+        self.template = template
+        self.number = number
+        self.serial = serial
+        self.times = array("d", [time])
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def chunk(self, k: int) -> tuple[Step, ...]:
+        return expand(self.template, self.times[k], self.number + k, self.serial + k)
+
+
+class _Blocks(Sequence[_T], Generic[_T]):
+    """A read-only sequence made of runs of items and of repeated blocks, expanded when read."""
+
+    __slots__ = ("_cached", "_flat", "_len", "_segments", "_starts")
+
+    def __init__(self, segments: Iterable[Sequence[_T] | _Block[_T]]) -> None:
+        self._segments: list[Sequence[_T] | _Block[_T]] = [s for s in segments if _size(s)]
+        self._starts: list[int] = []
+        n = 0
+        for s in self._segments:
+            self._starts.append(n)
+            n += _size(s)
+        self._len = n
+        self._flat: tuple[_T, ...] | None = None
+        self._cached: tuple[int, int, tuple[_T, ...]] | None = None
+
+    def __len__(self) -> int:
+        return self._len
+
+    def _expanded(self) -> Iterator[_T]:
+        for s in self._segments:
+            if isinstance(s, _Block):
+                for k in range(s.count):
+                    yield from s.block(k)
+            else:
+                yield from s
+
+    def _small(self) -> tuple[_T, ...] | None:
+        if self._flat is None and self._len <= FLAT_LIMIT:
+            self._flat = tuple(self._expanded())
+        return self._flat
+
+    def __iter__(self) -> Iterator[_T]:
+        flat = self._small()
+        return iter(flat) if flat is not None else self._expanded()
+
+    @overload
+    def __getitem__(self, i: int) -> _T: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[_T, ...]: ...
+    def __getitem__(self, i: int | slice) -> _T | tuple[_T, ...]:
+        flat = self._small()
+        if flat is not None:
+            return flat[i]
+        if isinstance(i, slice):
+            return tuple(self._get(j) for j in range(*i.indices(self._len)))
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError("index out of range")
+        return self._get(i)
+
+    def _get(self, i: int) -> _T:
+        n = bisect_right(self._starts, i) - 1
+        s, off = self._segments[n], i - self._starts[n]
+        if not isinstance(s, _Block):
+            return s[off]
+        k, j = divmod(off, s.width)
+        if self._cached is None or self._cached[:2] != (n, k):
+            self._cached = (n, k, s.block(k))
+        return self._cached[2][j]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (_Blocks, tuple, list)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(self._len)
+
+    def __repr__(self) -> str:
+        blocks = sum(s.count for s in self._segments if isinstance(s, _Block))
+        return f"<{type(self).__name__}: {self._len} items, {blocks} stored as repetitions>"
+
+    @property
+    def repetitions(self) -> int:
+        """How many blocks are stored as repetitions rather than item by item."""
+        return sum(s.count for s in self._segments if isinstance(s, _Block))
+
+
+class _Block(Generic[_T]):
+    """``count`` blocks of ``width`` items, the k-th made by ``block(k)``."""
+
+    __slots__ = ("count", "make", "width")
+
+    def __init__(self, count: int, width: int, make: Callable[[int], tuple[_T, ...]]) -> None:
+        self.count, self.width, self.make = count, width, make
+
+    def block(self, k: int) -> tuple[_T, ...]:
+        return self.make(k)
+
+
+def _size(s: Sequence[Any] | _Block[Any]) -> int:
+    return s.count * s.width if isinstance(s, _Block) else len(s)
+
+
+class Steps(_Blocks[Step]):
+    """The steps of a trace: a tuple to every reader, repeated attempts stored once."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: list[list[Step] | Repeat]) -> None:
+        self._raw = raw
+        super().__init__(_Block(len(r), len(r.template.steps), r.chunk) if isinstance(r, Repeat) else r for r in raw)
+
+    def raw(self) -> Iterator[tuple[int, list[Step] | Repeat]]:
+        """(index of the first step, segment) for each stored segment: lists of steps, or repeats."""
+        n = 0
+        for r in self._raw:
+            yield n, r
+            n += len(r) * len(r.template.steps) if isinstance(r, Repeat) else len(r)
+
+
+class Events(_Blocks[Event]):
+    """The event log of a trace: the events of its steps, in order."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, steps: Steps) -> Events:
+        segments: list[Sequence[Event] | _Block[Event]] = []
+        run: list[Event] = []
+        for _, r in steps.raw():
+            if isinstance(r, Repeat):
+                logged = tuple(e for st in r.template.steps for e in st.events)
+                if logged:
+                    segments.append(run)
+                    run = []
+                    segments.append(_Block(len(r), len(logged), _Retimed(logged, r.times)))
+            else:
+                run.extend(e for st in r for e in st.events)
+        segments.append(run)
+        return cls(segments)
+
+
+class _Retimed:
+    __slots__ = ("events", "times")
+
+    def __init__(self, events: tuple[Event, ...], times: array[float]) -> None:
+        self.events, self.times = events, times
+
+    def __call__(self, k: int) -> tuple[Event, ...]:
+        t = self.times[k]
+        return tuple(dataclasses.replace(e, time=t) for e in self.events)
+
+
+class Attempts(_Blocks[_T]):
+    """The attempts of a trace (see :mod:`.attempts`), repeated ones made when read.
+
+    ``parts`` are runs of attempts and ``(template, repeat, start)`` triples: the attempt a repeat
+    repeats, the repeat, and the index of its first step; ``make(template, repeat, start, k)``
+    makes the k-th repetition.
+    """
+
+    __slots__ = ("_make", "_parts")
+
+    def __init__(self, parts: list[list[_T] | tuple[_T, Repeat, int]], make: Callable[[_T, Repeat, int, int], _T]) -> None:
+        self._parts, self._make = parts, make
+        super().__init__(_Block(len(p[1]), 1, _Repeated(make, p)) if isinstance(p, tuple) else p for p in parts)
+
+    def only(self, connector: str) -> Attempts[_T]:
+        """Those of one connector (``SENDER->REMOTE``)."""
+        kept: list[list[_T] | tuple[_T, Repeat, int]] = []
+        for p in self._parts:
+            if isinstance(p, tuple):
+                if p[0].connector == connector:  # type: ignore[attr-defined]
+                    kept.append(p)
+            else:
+                kept.append([a for a in p if a.connector == connector])  # type: ignore[attr-defined]
+        return Attempts(kept, self._make)
+
+
+class _Repeated(Generic[_T]):
+    __slots__ = ("make", "part")
+
+    def __init__(self, make: Callable[[_T, Repeat, int, int], _T], part: tuple[_T, Repeat, int]) -> None:
+        self.make, self.part = make, part
+
+    def __call__(self, k: int) -> tuple[_T]:
+        return (self.make(*self.part, k),)
+
+
+class StepLog:
+    """What the simulation appends to: steps one by one, and repetitions of a template."""
+
+    __slots__ = ("_len", "_segments", "_tail")
+
+    def __init__(self) -> None:
+        self._segments: list[list[Step] | Repeat] = []
+        self._tail: list[Step] | None = None
+        self._len = 0
+
+    def __len__(self) -> int:
+        return self._len
+
+    def append(self, step: Step) -> None:
+        if self._tail is None:
+            self._tail = []
+            self._segments.append(self._tail)
+        self._tail.append(step)
+        self._len += 1
+
+    def since(self, start: int) -> list[Step]:
+        """The steps appended since the log held ``start`` (they must all follow the last repetition)."""
+        assert self._tail is not None and self._len - start <= len(self._tail)
+        return self._tail[len(self._tail) - (self._len - start) :]
+
+    def truncate(self, start: int) -> None:
+        """Forget the steps appended since the log held ``start``."""
+        gone = self._len - start
+        assert self._tail is not None and gone <= len(self._tail)
+        del self._tail[len(self._tail) - gone :]
+        self._len = start
+
+    def repeat(self, template: Template, time: float, number: int, serial: int) -> None:
+        last = self._segments[-1] if self._segments else None
+        if self._tail is not None and not self._tail:
+            self._segments.pop()  # an emptied run of steps
+            last = self._segments[-1] if self._segments else None
+        if (
+            isinstance(last, Repeat)
+            and last.template is template
+            and last.number + len(last) == number
+            and last.serial + len(last) == serial
+        ):
+            last.times.append(time)
+        else:
+            self._segments.append(Repeat(template, number, serial, time))
+        self._tail = None
+        self._len += len(template.steps)
+
+    def freeze(self) -> Steps:
+        return Steps([s for s in self._segments if (len(s) if isinstance(s, Repeat) else s)])
