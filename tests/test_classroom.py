@@ -200,6 +200,18 @@ def test_grade_writes_the_gradebook_of_a_folder(hand_ins: Path, tmp_path: Path) 
     assert "fixed" in lines[1] and "not fixed" in lines[2] and "not fixed" in lines[3] and lines[-1].startswith("wrote ")
 
 
+def test_grade_warns_about_an_odd_hand_in_on_stderr_and_still_grades_it(tmp_path: Path) -> None:
+    """A hand-in with no message runs (and fails the challenge's rules): the instructor is told why it is odd."""
+    (tmp_path / "empty.toml").write_text(KB_FIX.replace(messages=()).to_toml())
+    (tmp_path / "ana.toml").write_text(KB_FIX.to_toml())
+    ran = cli("grade", "the-kb-case", str(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    warned = ran.stderr.splitlines()
+    assert len(warned) == 1 and warned[0].startswith("xcon-teach: warning: ") and "empty.toml" in warned[0]
+    assert "no message" in warned[0] and "ana.toml" not in ran.stderr
+    assert re.search(r"empty\.toml\s+not fixed", ran.stdout), ran.stdout
+
+
 def test_grade_accepts_files_as_well_as_folders(hand_ins: Path) -> None:
     ran = cli("grade", "the-kb-case", str(hand_ins / "ben.toml"), str(hand_ins / "ana.toml"))
     assert ran.returncode == 0, ran.stderr

@@ -247,3 +247,36 @@ def test_usage_errors_start_with_the_program_and_a_lab_of_nothing_is_refused() -
     for bad in (None, 123, b"kb-q169113"):
         with pytest.raises(UsageError, match="Lab: give a scenario"):
             Lab(bad)  # type: ignore[arg-type]
+
+
+def test_the_command_line_starts_on_a_few_small_modules_so_an_early_interrupt_is_one_line() -> None:
+    """Until ``main`` runs, an interrupt is Python's traceback: the command line therefore imports only
+    its error and text helpers before ``main`` (the core, the picture and the lab load inside it)."""
+    code = "import sys, xcon_teach.__main__; print(sorted(m for m in sys.modules if m.startswith('xcon_teach')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert loaded.strip() == "['xcon_teach', 'xcon_teach.__main__', 'xcon_teach.errors', 'xcon_teach.text']"
+
+
+def test_an_interrupt_inside_main_is_one_line_and_status_130(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from xcon_teach.scenario import Message
+
+    base = load_scenario("kb-q169113")
+    c = base.connectors[1]
+    many = base.replace(
+        messages=tuple(Message(at=i * 86400.0, sender=c.server, recipient=c.remote) for i in range(500)), until=500 * 86400.0
+    )
+    (tmp_path / "long.toml").write_text(many.to_toml())
+    p = subprocess.Popen(
+        [sys.executable, "-m", "xcon_teach", "run", str(tmp_path / "long.toml")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    time.sleep(1.5)  # well inside main: writing 1.2 million lines of transcript
+    p.send_signal(signal.SIGINT)
+    err = p.communicate(timeout=60)[1]
+    assert p.returncode == 130 and err == "xcon-teach: interrupted\n", err

@@ -347,6 +347,30 @@ def test_a_value_that_is_not_a_choice_is_refused_in_the_lab_not_by_a_traceback(k
     assert "not one of the choices" in shown and "kept" in shown
 
 
+@pytest.mark.parametrize(
+    ("key", "bad", "why"),
+    [
+        ("netbios", None, "on or off only"),
+        ("netbios", "yes", "on or off only"),
+        ("ptr:NODE1", 1.5, "on or off only"),
+        ("address:EXA", 5, "text only"),
+        ("every_step", None, "on or off only"),
+        ("frame", "x", "a whole number only"),
+        ("speed", None, "a whole number only"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_beside_the_field_not_by_a_traceback(key: str, bad: object, why: str) -> None:
+    """Python can give a checkbox None or a text field a number (a browser cannot): issue 16."""
+    lab = Lab("kb-q169113")
+    before, good = lab.scenario, lab.controls[key].value
+    lab.controls[key].value = bad  # no TraitError
+    assert lab.controls[key].value == good and lab.scenario is before
+    shown = lab._field_errors[key].value if key in lab._field_errors else lab.status.value
+    assert why in shown and "kept" in shown
+    lab.controls[key].value = good if key in ("frame", "speed") else (not good if isinstance(good, bool) else "10.0.1.99")
+    assert key in ("frame", "speed", "every_step") or lab.scenario is not before  # a good value still works
+
+
 def test_widgets_closed_by_a_scenario_switch_no_longer_change_anything() -> None:
     lab = Lab("kb-q169113")
     old = dict(lab.controls)

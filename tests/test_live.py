@@ -280,10 +280,11 @@ def test_cleanup_removes_leftovers_of_killed_runs_only() -> None:
     busy = f"{netns.STEM}{os.getppid()}-cafe-h-BUSY"  # its marker names a running process, with its start time
     decoy = f"{netns.STEM}decoy"  # not the lab's pattern, no marker: never ours
     stranger = f"{netns.STEM}77777-f00d-h-OTHER"  # the lab's pattern, but no marker: not made by the lab
+    squatter = f"{netns.STEM}99999-beef-h-SQUAT"  # inside the dead run's prefix, but not a namespace it made
     netns.MARKERS.mkdir(parents=True, exist_ok=True)
-    (netns.MARKERS / f"{netns.STEM}99999-beef").write_text("99999 1\n")
-    (netns.MARKERS / f"{netns.STEM}{os.getppid()}-cafe").write_text(f"{os.getppid()} {netns._started(os.getppid())}\n")
-    for name in (dead, busy, decoy, stranger):
+    (netns.MARKERS / f"{netns.STEM}99999-beef").write_text(f"99999 1\n{dead}\n")
+    (netns.MARKERS / f"{netns.STEM}{os.getppid()}-cafe").write_text(f"{os.getppid()} {netns._started(os.getppid())}\n{busy}\n")
+    for name in (dead, busy, decoy, stranger, squatter):
         subprocess.run(["ip", "netns", "add", name], check=True)
     try:
         out = io.StringIO()
@@ -291,11 +292,14 @@ def test_cleanup_removes_leftovers_of_killed_runs_only() -> None:
         assert f"removed {dead}" in out.getvalue()
         assert f"kept {busy}" in out.getvalue()
         left = netns.namespaces()
-        assert dead not in left and busy in left and decoy in left and stranger in left
+        assert dead not in left and busy in left and decoy in left and stranger in left and squatter in left
+        assert squatter not in out.getvalue()
         assert not (netns.MARKERS / f"{netns.STEM}99999-beef").exists(), "the marker goes with its namespaces"
     finally:
         subprocess.run(
-            ["ip", "-force", "-batch", "-"], input="".join(f"netns del {n}\n" for n in (dead, busy, decoy, stranger)), text=True
+            ["ip", "-force", "-batch", "-"],
+            input="".join(f"netns del {n}\n" for n in (dead, busy, decoy, stranger, squatter)),
+            text=True,
         )
         for marker in (f"{netns.STEM}99999-beef", f"{netns.STEM}{os.getppid()}-cafe"):
             (netns.MARKERS / marker).unlink(missing_ok=True)

@@ -15,14 +15,15 @@ first use.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import ScenarioError, UsageError, XconError
-from .scenario import Scenario, load_scenario, loads_scenario
-from .sim import Step, Trace, simulate
 
 if TYPE_CHECKING:
     from .lab import Lab
+    from .scenario import Scenario, load_scenario, loads_scenario
+    from .sim import Step, Trace, simulate
 
 __all__ = [
     "Lab",
@@ -39,11 +40,27 @@ __all__ = [
 
 __version__ = "0.1.0"
 
+_WHERE = {
+    "Scenario": ".scenario",
+    "load_scenario": ".scenario",
+    "loads_scenario": ".scenario",
+    "Step": ".sim",
+    "Trace": ".sim",
+    "simulate": ".sim",
+    "Lab": ".lab",
+}
+"""Where each name lives, loaded on first use: the command line starts without the core (so that
+an interrupt while it starts is its own one line, not a traceback), and the lab pulls in
+ipywidgets and matplotlib only when someone asks for it."""
+
 
 def __getattr__(name: str) -> Any:
-    # The lab pulls in ipywidgets and matplotlib: load it only when someone asks for it.
-    if name == "Lab":
-        from .lab import Lab
+    if name not in _WHERE:
+        raise AttributeError(f"module 'xcon_teach' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
 
-        return Lab
-    raise AttributeError(f"module 'xcon_teach' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .errors import MachineError, UsageError, XconError
-from .text import one_line
+from .text import one_line, safe
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -272,6 +272,9 @@ def _grade(args: argparse.Namespace, out: TextIO) -> int:
     except XconError as exc:
         raise UsageError(f"CHALLENGE: {exc}") from None
     grades = grade_files(c, hand_ins(args.files))
+    for g in grades:
+        for text in g.warnings:
+            _say(f"{PROG}: warning: {one_line(safe(g.file))}: {one_line(text)}")
     out.write(table(grades))
     if args.csv:
         write_gradebook(grades, args.csv)

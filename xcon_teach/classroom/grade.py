@@ -18,6 +18,7 @@ from ..challenges import RULES, Challenge, check
 from ..errors import ScenarioError, UsageError
 from ..files import output_path, write_whole
 from ..scenario import load_scenario
+from ..scenario.warnings import warnings
 from ..text import columns, one_line, safe
 
 __all__ = ["Grade", "grade_files", "gradebook_csv", "hand_ins", "table", "write_gradebook"]
@@ -30,6 +31,8 @@ class Grade:
     passed: bool
     rules: tuple[tuple[str, bool], ...]
     hint: str
+    warnings: tuple[str, ...] = ()
+    """What is odd about the hand-in though it runs (:mod:`xcon_teach.scenario.warnings`): no message, say."""
 
 
 def hand_ins(paths: list[str]) -> list[Path]:
@@ -55,13 +58,14 @@ def grade_files(challenge: Challenge, files: list[Path]) -> list[Grade]:
     grades = []
     for f in files:
         try:
-            verdict = check(challenge, load_scenario(f))
+            handed = load_scenario(f)
+            verdict = check(challenge, handed)
         except ScenarioError as exc:
             grades.append(Grade(str(f), challenge.name, False, (), f"the file does not load: {exc}"))
             continue
         why = [x for x in verdict.findings if x.startswith("not allowed")] if not verdict.rules else []
         hint = "; ".join([*why, verdict.hint]) if why else verdict.hint
-        grades.append(Grade(str(f), challenge.name, verdict.passed, verdict.rules, hint))
+        grades.append(Grade(str(f), challenge.name, verdict.passed, verdict.rules, hint, warnings(handed)))
     return grades
 
 

@@ -17,6 +17,7 @@ import asyncio
 import base64
 import bisect
 import contextlib
+import copy
 import functools
 import gc
 import os
@@ -101,27 +102,59 @@ def _warnings_html(s: Scenario) -> str:
     return "".join(f"<div style='color:#8A5A00' role='status'>⚠ warning: {escape(text)}</div>" for text in warnings(s))
 
 
-def _refuse_unknown_choices(widget: w.Widget, error: w.HTML) -> None:
-    """A value that is not one of a choice widget's options is refused beside the field, as every bad
-    value is, and the widget keeps its last good value (ipywidgets alone raises a TraitError at the
-    assignment; a browser can never pick such a value, Python can)."""
-    validators = getattr(widget, "_trait_validators", {})
-    original = validators.get("value")
-    if original is None or not isinstance(widget, w.widgets.widget_selection._Selection):
-        return
+def _refuse_bad_values(widget: w.Widget, error: w.HTML) -> None:
+    """A value a field cannot hold is refused beside the field, as every bad value is, and the widget
+    keeps its last good value. ipywidgets alone raises a TraitError at the assignment: for an option
+    that is not a choice, or a value of the wrong type (``None`` for a checkbox, a number for a text
+    field); a browser can never send one, Python can."""
+    if isinstance(widget, w.widgets.widget_selection._Selection):
+        validators = getattr(widget, "_trait_validators", {})
+        original = validators.get("value")
+        if original is None:
+            return
 
-    def checked(obj: Any, proposal: Any) -> Any:
+        def checked(obj: Any, proposal: Any) -> Any:
+            try:
+                return original(obj, proposal)
+            except traitlets.TraitError:
+                choices = ", ".join(show_value(v) for v in obj._options_values)
+                error.value = _kept(f"not one of the choices ({choices})", proposal.value, obj.value)
+                return obj.value
+
+        validators["value"] = checked
+        return
+    if "value" in widget.traits():
+        widget.__class__ = _guarded(type(widget))  # type: ignore[arg-type]
+        widget._xct_refused = lambda value, why: setattr(error, "value", _kept(why, value, widget.value))
+
+
+def _kept(why: str, got: object, kept: object) -> str:
+    return f"<span style='color:#B34700' role='alert'>✖ {escape(why)} (got {escape(show_value(got))}); kept {escape(show_value(kept))}</span>"
+
+
+_WHY = {traitlets.Bool: "on or off only (True or False)", traitlets.Unicode: "text only", traitlets.CInt: "a whole number only"}
+
+
+@functools.cache
+def _guarded(cls: type[w.Widget]) -> type[w.Widget]:
+    """``cls`` with a ``value`` trait that, given a value of the wrong type, tells the widget (its
+    ``_xct_refused``) and keeps the value it holds, instead of raising."""
+    trait = cls.class_traits()["value"]
+    why = next((text for kind, text in _WHY.items() if isinstance(trait, kind)), "not a value this field holds")
+
+    def validate(self: traitlets.TraitType[Any, Any], obj: Any, value: Any) -> Any:
         try:
-            return original(obj, proposal)
+            return type(trait).validate(self, obj, value)
         except traitlets.TraitError:
-            choices = ", ".join(show_value(v) for v in obj._options_values)
-            error.value = (
-                f"<span style='color:#B34700' role='alert'>✖ not one of the choices ({escape(choices)}) "
-                f"(got {escape(show_value(proposal.value))}); kept {escape(show_value(obj.value))}</span>"
-            )
+            refused = getattr(obj, "_xct_refused", None)
+            if refused is None or "value" not in obj._trait_values:
+                raise
+            refused(value, why)
             return obj.value
 
-    validators["value"] = checked
+    kept = copy.copy(trait)
+    kept.__class__ = type(f"Kept{type(trait).__name__}", (type(trait),), {"validate": validate})
+    return type(cls.__name__, (cls,), {"value": kept, "__module__": cls.__module__})
 
 
 @contextlib.contextmanager
@@ -330,7 +363,7 @@ class Lab:
             layout=w.Layout(width="60%"),
         )
         self.controls["scenario"] = picker
-        _refuse_unknown_choices(picker, self.status)
+        _refuse_bad_values(picker, self.status)
         picker.observe(self._guard("scenario", self._on_pick), names="value")
         self.title = w.HTML(
             f"<b>{escape(self._origin.title)}</b><br><span style='color:#555'>{escape(self._origin.description)}</span>"
@@ -367,7 +400,7 @@ class Lab:
             self.controls[name] = widget
             self._field_errors[name] = error
         self._fields.append((control, target))
-        _refuse_unknown_choices(widget, error)
+        _refuse_bad_values(widget, error)
         widget.observe(self._guard(key, lambda change: self._edit(control, target, change["new"])), names="value")
         label = control.label(target)
         if label and isinstance(widget, (w.Text, w.Dropdown)):
@@ -442,6 +475,8 @@ class Lab:
             k: w.Button(description="", icon=icon, tooltip=tip, layout=w.Layout(width="42px")) for k, (icon, tip) in tips.items()
         }
         self.controls.update({"frame": frame, "play": play, "speed": speed, "every_step": every, **buttons})
+        for widget in (frame, play, speed, every):
+            _refuse_bad_values(widget, self.status)
         frame.observe(self._guard("frame", lambda change: self._show(change["new"])), names="value")
         every.observe(self._guard("every_step", lambda change: self._set_frames(keep_step=True)), names="value")
         buttons["step_back"].on_click(self._guard("step_back", lambda _: self._move(-1)))
@@ -474,7 +509,8 @@ class Lab:
         found = w.ToggleButtons(options=[("yes", True), ("no", False)], value=None)
         check = w.Button(description="Check my prediction", icon="check")
         self.controls.update({"predict:address": address, "predict:found": found, "predict:check": check})
-        _refuse_unknown_choices(address, self.prediction)
+        _refuse_bad_values(found, self.prediction)
+        _refuse_bad_values(address, self.prediction)
         check.on_click(self._guard("predict:check", lambda _: self._check_prediction()))
         return w.VBox(
             [

@@ -53,7 +53,8 @@ STEM = "xct-"
 _OURS = re.compile(r"(xct-(\d+)-[0-9a-f]{4})-")
 MARKERS = Path("/run/xcon-teach")
 """One file a run, named by its prefix, holding the pid and start time of the process that made its
-namespaces: ``--cleanup`` removes only namespaces with such a marker whose process is gone."""
+namespaces, then their names, a line each: ``--cleanup`` removes only namespaces named in such a
+marker whose process is gone (not one that someone else made with a name of the same pattern)."""
 
 
 def _started(pid: int) -> str | None:
@@ -64,9 +65,9 @@ def _started(pid: int) -> str | None:
         return None
 
 
-def write_marker(prefix: str) -> None:
+def write_marker(prefix: str, names: Sequence[str]) -> None:
     MARKERS.mkdir(parents=True, exist_ok=True)
-    (MARKERS / prefix).write_text(f"{os.getpid()} {_started(os.getpid())}\n")
+    (MARKERS / prefix).write_text(f"{os.getpid()} {_started(os.getpid())}\n" + "".join(n + "\n" for n in names))
 
 
 def remove_marker(prefix: str) -> None:
@@ -166,23 +167,26 @@ def cleanup_leftovers() -> tuple[list[str], list[str]]:
     """
     removed: list[str] = []
     kept: list[str] = []
-    prefixes: set[str] = set()
+    prefixes: dict[str, list[str]] = {}
     for name in namespaces():
         match = _OURS.match(name)
         if match is None or not (MARKERS / match.group(1)).is_file():
             continue  # not made by the live lab: never ours to delete
-        pid, start = [*(MARKERS / match.group(1)).read_text().split(), "", ""][:2]
+        head, *made = (MARKERS / match.group(1)).read_text().splitlines() or [""]
+        if name not in made:
+            continue  # the run's pattern, but not one of the namespaces it made
+        pid, start = [*head.split(), "", ""][:2]
         owner = int(pid) if pid.isdigit() else 0
         if owner != os.getpid() and _alive(owner) and _started(owner) == start:
             kept.append(name)
         else:
             removed.append(name)
-            prefixes.add(match.group(1))
+            prefixes[match.group(1)] = made
     if removed:
         _ip(["-force"], [f"netns del {n}" for n in removed], check=False)
     gone = set(namespaces())
-    for prefix in prefixes:
-        if not any(n.startswith(prefix + "-") for n in gone):
+    for prefix, made in prefixes.items():
+        if not gone.intersection(made):
             remove_marker(prefix)
     return [n for n in removed if n not in gone], kept + [n for n in removed if n in gone]
 
@@ -344,7 +348,7 @@ class Network:
         names = [self.bridge, *(self.ns(h) for h in self.hosts)]
         # Remember the names first: if creation fails half-way, destroy() still finds them; and
         # mark them as this process's, so that --cleanup after a kill knows them for ours.
-        write_marker(self.prefix)
+        write_marker(self.prefix, names)
         self.created = names
         _ip(
             [],
