@@ -280,3 +280,17 @@ def test_an_interrupt_inside_main_is_one_line_and_status_130(tmp_path: Path) -> 
     p.send_signal(signal.SIGINT)
     err = p.communicate(timeout=60)[1]
     assert p.returncode == 130 and err == "xcon-teach: interrupted\n", err
+
+
+def test_a_scenario_too_big_to_draw_is_refused_in_one_line_before_any_drawing(tmp_path: Path) -> None:
+    """5,000 hosts made a picture of 771,000 x 434,000 px, and matplotlib died of std::bad_alloc."""
+    from xcon_teach.scenario import library
+
+    extra = "".join(f'[hosts.H{i}]\naddresses = ["10.{2 + i // 250}.{i % 250}.1"]\n' for i in range(5000))
+    (tmp_path / "big.toml").write_text(library.text("kb-q169113") + "\n" + extra)
+    ran = cli("run", str(tmp_path / "big.toml"), "--summary")
+    assert ran.returncode == 0, ran.stderr  # the simulation has no such limit
+    ran = cli("export", str(tmp_path / "big.toml"), "-o", str(tmp_path / "big.png"))
+    assert ran.returncode == 2 and ran.stderr.count("\n") == 1, ran.stderr
+    assert ran.stderr.startswith("xcon-teach: hosts: this scenario (5003 hosts") and "pixels a picture holds" in ran.stderr
+    assert not (tmp_path / "big.png").exists()

@@ -357,6 +357,9 @@ def test_a_value_that_is_not_a_choice_is_refused_in_the_lab_not_by_a_traceback(k
         ("every_step", None, "on or off only"),
         ("frame", "x", "a whole number only"),
         ("speed", None, "a whole number only"),
+        ("save:path", 5, "text only"),
+        ("stack:EXA", None, "not one of the choices"),  # ipywidgets alone would empty the choice
+        ("active:WOLFPACK", None, "not one of the choices"),
     ],
 )
 def test_a_value_of_the_wrong_type_is_refused_beside_the_field_not_by_a_traceback(key: str, bad: object, why: str) -> None:
@@ -367,8 +370,9 @@ def test_a_value_of_the_wrong_type_is_refused_beside_the_field_not_by_a_tracebac
     assert lab.controls[key].value == good and lab.scenario is before
     shown = lab._field_errors[key].value if key in lab._field_errors else lab.status.value
     assert why in shown and "kept" in shown
-    lab.controls[key].value = good if key in ("frame", "speed") else (not good if isinstance(good, bool) else "10.0.1.99")
-    assert key in ("frame", "speed", "every_step") or lab.scenario is not before  # a good value still works
+    other = {"stack:EXA": "hostname", "active:WOLFPACK": "NODE2", "address:EXA": "10.0.1.99"}
+    lab.controls[key].value = other.get(key, not good if isinstance(good, bool) else good)
+    assert key in ("frame", "speed", "every_step", "save:path") or lab.scenario is not before  # a good value still works
 
 
 def test_widgets_closed_by_a_scenario_switch_no_longer_change_anything() -> None:

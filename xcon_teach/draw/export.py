@@ -125,8 +125,8 @@ def export(
     pages = sum(f.hop is None for f in frames)
     if suffix in (".gif", ".html") and len(frames) > MAX_FRAMES:
         raise UsageError(
-            f"-o: this storyboard has {len(frames)} frames, more than the {MAX_FRAMES} a {suffix[1:].upper()} holds; "
-            "give a smaller --until, or export a .pdf (page by page) or one frame as .png"
+            f"-o: this storyboard has {len(frames)} frames, more than the {MAX_FRAMES} {'an HTML page' if suffix == '.html' else 'a GIF'} "
+            f"holds; give a smaller --until, or export a .pdf (up to {MAX_PAGES} pages) or one frame as .png"
         )
     if suffix == ".pdf" and pages > MAX_PAGES:
         raise UsageError(

@@ -34,6 +34,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.text import Text
 
+from ..errors import UsageError
 from ..scenario import Scenario
 from .layout import ENVELOPE_H, PX, Box, Layout, firewall_label, host_label, inside, layout, node_labels, virtual_label
 from .metrics import LINE, fit, text_width, wrap
@@ -42,6 +43,10 @@ from .portrayal import OKABE_ITO, STATUS, TEXT, Portrayal
 __all__ = ["FULL_SIZE", "Picture"]
 
 FULL_SIZE = (1280.0, 720.0)
+MAX_PIXELS = 16_000_000
+"""The largest picture drawn (about 18 times 1280 x 720: a few sites of a few hosts each fit many
+times over): each buffer of it is 4 bytes a pixel, and drawing keeps a few, so a scenario of
+thousands of hosts is refused with a message instead of exhausting memory."""
 """The full picture (network and panels) at its smallest: 16:9, for slides and presenter screens."""
 FONT = "DejaVu Sans"
 RC: dict[Any, Any] = {"text.hinting": "no_hinting", "pdf.fonttype": 42}
@@ -95,6 +100,12 @@ class Picture:
             self.origin = (MARGIN, MARGIN)
             self.panel_x = width
         self.size = (width, height)
+        if width * height > MAX_PIXELS:
+            raise UsageError(
+                f"hosts: this scenario ({len(scenario.hosts)} hosts in {len(lay.sites)} sites) would be drawn "
+                f"{width:,.0f} x {height:,.0f} px, more than the {MAX_PIXELS:,} pixels a picture holds; "
+                "draw fewer hosts (the simulation alone, `xcon-teach run`, has no such limit)"
+            )
         self.fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
         ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))

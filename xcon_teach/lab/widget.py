@@ -106,26 +106,18 @@ def _refuse_bad_values(widget: w.Widget, error: w.HTML) -> None:
     """A value a field cannot hold is refused beside the field, as every bad value is, and the widget
     keeps its last good value. ipywidgets alone raises a TraitError at the assignment: for an option
     that is not a choice, or a value of the wrong type (``None`` for a checkbox, a number for a text
-    field); a browser can never send one, Python can."""
-    if isinstance(widget, w.widgets.widget_selection._Selection):
-        validators = getattr(widget, "_trait_validators", {})
-        original = validators.get("value")
-        if original is None:
-            return
-
-        def checked(obj: Any, proposal: Any) -> Any:
-            try:
-                return original(obj, proposal)
-            except traitlets.TraitError:
-                choices = ", ".join(show_value(v) for v in obj._options_values)
-                error.value = _kept(f"not one of the choices ({choices})", proposal.value, obj.value)
-                return obj.value
-
-        validators["value"] = checked
+    field), and empties a choice given ``None``; a browser can never send one, Python can."""
+    if "value" not in widget.traits():
         return
-    if "value" in widget.traits():
-        widget.__class__ = _guarded(type(widget))  # type: ignore[arg-type]
-        widget._xct_refused = lambda value, why: setattr(error, "value", _kept(why, value, widget.value))
+    widget.__class__ = _guarded(type(widget))  # type: ignore[arg-type]
+    choice = isinstance(widget, w.widgets.widget_selection._Selection)
+
+    def refused(value: object, why: str) -> None:
+        if choice:
+            why = f"not one of the choices ({', '.join(show_value(v) for v in widget._options_values)})"
+        error.value = _kept(why, value, widget.value)
+
+    widget._xct_refused = refused
 
 
 def _kept(why: str, got: object, kept: object) -> str:
@@ -137,23 +129,26 @@ _WHY = {traitlets.Bool: "on or off only (True or False)", traitlets.Unicode: "te
 
 @functools.cache
 def _guarded(cls: type[w.Widget]) -> type[w.Widget]:
-    """``cls`` with a ``value`` trait that, given a value of the wrong type, tells the widget (its
-    ``_xct_refused``) and keeps the value it holds, instead of raising."""
+    """``cls`` with a ``value`` trait that, given a value it cannot hold (of the wrong type, not a
+    choice, or None once the field holds a value), tells the widget (its ``_xct_refused``) and keeps
+    the value it holds, instead of raising or emptying the field."""
     trait = cls.class_traits()["value"]
     why = next((text for kind, text in _WHY.items() if isinstance(trait, kind)), "not a value this field holds")
 
-    def validate(self: traitlets.TraitType[Any, Any], obj: Any, value: Any) -> Any:
+    def _validate(self: traitlets.TraitType[Any, Any], obj: Any, value: Any) -> Any:
+        refused = getattr(obj, "_xct_refused", None)
+        if refused is None or "value" not in obj._trait_values:
+            return type(trait)._validate(self, obj, value)  # being built: ipywidgets' own rules
         try:
-            return type(trait).validate(self, obj, value)
+            if value is None and obj.value is not None:
+                raise traitlets.TraitError("a field that holds a value is not emptied")
+            return type(trait)._validate(self, obj, value)
         except traitlets.TraitError:
-            refused = getattr(obj, "_xct_refused", None)
-            if refused is None or "value" not in obj._trait_values:
-                raise
             refused(value, why)
             return obj.value
 
     kept = copy.copy(trait)
-    kept.__class__ = type(f"Kept{type(trait).__name__}", (type(trait),), {"validate": validate})
+    kept.__class__ = type(f"Kept{type(trait).__name__}", (type(trait),), {"_validate": _validate})
     return type(cls.__name__, (cls,), {"value": kept, "__module__": cls.__module__})
 
 
@@ -347,6 +342,7 @@ class Lab:
         save = w.Button(description="Save", icon="save", tooltip="Write the scenario as it is now to a TOML file (a hand-in)")
         self.controls["save:path"] = where
         self.controls["save"] = save
+        _refuse_bad_values(where, self.status)
         save.on_click(self._guard("save", lambda _: self._on_save()))
         c = self.challenge
         if c is not None:
