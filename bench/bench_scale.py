@@ -19,6 +19,24 @@ import subprocess
 import sys
 import time
 
+PARALLEL = r"""
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from tests.test_compact import hub
+from xcon_teach import simulate
+
+def hwm():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1]) / 1024
+
+s = hub(30, interval=600, retries=1000, until=31_536_000, weeks=52)
+t = time.perf_counter()
+trace = simulate(s)
+print(f"30 connectors refused side by side, a message a week each for a year: simulate {time.perf_counter() - t:.1f} s, "
+      f"{len(trace.attempts()):,} attempts, {len(trace.steps):,} steps, peak {hwm():.0f} MB resident")
+"""
+
 CHILD = r"""
 import json, sys, time
 from xcon_teach import load_scenario, simulate
@@ -86,6 +104,8 @@ def main() -> None:
         f"{big['n']:,} messages: {big['seconds']:.1f} s, peak {big['peak_after_mb']:.0f} MB  "
         f"target < 60 s and < 500 MB (for 5,000)"
     )
+    root = str(__import__("pathlib").Path(__file__).resolve().parent.parent)
+    print(subprocess.run([sys.executable, "-c", PARALLEL, root], capture_output=True, text=True, check=True).stdout.strip())
     t = time.perf_counter()
     streamed = case(int(sys.argv[sys.argv.index("--stream") + 1]) if "--stream" in sys.argv else 1000, stream=True)
     print(

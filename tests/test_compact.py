@@ -111,45 +111,48 @@ def test_memory_grows_with_distinct_attempts_not_with_time() -> None:
     assert peak < 30 * 2**20, peak
 
 
-def test_what_the_picture_knows_so_far_is_the_same_at_every_step() -> None:
+def assert_so_far(trace: Trace) -> None:
     """SoFar (tallies, events so far, a server's last events, lookups) against a replay of every step."""
+    mine = SoFar(trace)
+    count = 0
+    tallies: dict[str, list[Any]] = {c.label: [0, 0, 0, None, False] for c in trace.scenario.connectors}
+    route = {(c.server, c.remote): c.label for c in trace.scenario.connectors}
+    messages = {m.id: m for m in trace.messages}
+    log = tuple(trace.event_log)
+    servers = {e.server for e in log}
+    lookups: dict[int, list[int]] = {}
+    for i, step in enumerate(trace.steps):
+        if step.lookup is not None and step.connection is not None:
+            lookups.setdefault(step.connection.serial, []).append(i)
+    for i, step in enumerate(trace.steps):
+        count += len(step.events)
+        cx = step.connection
+        if step.kind == "deliver" and step.message:
+            t = tallies[route[(messages[step.message].sender, messages[step.message].recipient)]]
+            t[0] += 1
+            t[4] = t[4] and dict(step.queues)[cx.connector] > 0  # type: ignore[union-attr]
+        elif step.kind == "accept" and cx:
+            tallies[cx.connector][4] = True
+        elif step.kind == "drop" and cx:
+            tallies[cx.connector][4] = False
+        elif step.kind == "ndr" and step.message:
+            tallies[route[(messages[step.message].sender, messages[step.message].recipient)]][1] += 1
+        elif step.kind == "attempt" and cx:
+            tallies[cx.connector][2], tallies[cx.connector][3] = cx.attempt, None
+        elif step.kind == "retry" and cx:
+            tallies[cx.connector][3] = step.next_attempt
+        assert mine.events_so_far(i) == count, i
+        assert mine.tally(i) == {k: tuple(v) for k, v in tallies.items()}, i
+        for server in servers:
+            theirs = [e for e in log[:count] if e.server == server]
+            assert mine.server_events(i, server) == (len(theirs), tuple(theirs[-3:])), (i, server)
+        if cx is not None:
+            assert mine.lookups(cx.serial) == lookups.get(cx.serial, []), i
+
+
+def test_what_the_picture_knows_so_far_is_the_same_at_every_step() -> None:
     for name in library.names():
-        trace = simulate(load_scenario(name))
-        mine = SoFar(trace)
-        count, snapshot = 0, None
-        tallies: dict[str, list[Any]] = {c.label: [0, 0, 0, None, False] for c in trace.scenario.connectors}
-        route = {(c.server, c.remote): c.label for c in trace.scenario.connectors}
-        messages = {m.id: m for m in trace.messages}
-        log = tuple(trace.event_log)
-        for i, step in enumerate(trace.steps):
-            count += len(step.events)
-            cx = step.connection
-            if step.kind == "deliver" and step.message:
-                t = tallies[route[(messages[step.message].sender, messages[step.message].recipient)]]
-                t[0] += 1
-                t[4] = t[4] and dict(step.queues)[cx.connector] > 0  # type: ignore[union-attr]
-            elif step.kind == "accept" and cx:
-                tallies[cx.connector][4] = True
-            elif step.kind == "drop" and cx:
-                tallies[cx.connector][4] = False
-            elif step.kind == "ndr" and step.message:
-                tallies[route[(messages[step.message].sender, messages[step.message].recipient)]][1] += 1
-            elif step.kind == "attempt" and cx:
-                tallies[cx.connector][2], tallies[cx.connector][3] = cx.attempt, None
-            elif step.kind == "retry" and cx:
-                tallies[cx.connector][3] = step.next_attempt
-            snapshot = {k: tuple(v) for k, v in tallies.items()}
-            assert mine.events_so_far(i) == count, (name, i)
-            assert mine.tally(i) == snapshot, (name, i)
-            for server in {e.server for e in log}:
-                theirs = [e for e in log[:count] if e.server == server]
-                assert mine.server_events(i, server) == (len(theirs), tuple(theirs[-3:])), (name, i, server)
-            if cx is not None:
-                assert mine.lookups(cx.serial) == [
-                    k
-                    for k, st in enumerate(trace.steps)
-                    if st.lookup is not None and st.connection and st.connection.serial == cx.serial
-                ]
+        assert_so_far(simulate(load_scenario(name)))
 
 
 def test_portrayals_of_a_compact_trace_are_those_of_the_reference() -> None:
@@ -210,3 +213,79 @@ def test_generated_scenarios_read_the_same_as_a_run_that_stores_every_step(data:
     compact_trace, reference, run = both(scenario_from_dict(data, source="generated"))
     assert run.mismatches == 0
     assert_same(compact_trace, reference)
+
+
+# -- connectors retrying side by side: rounds of repetitions -------------------------------------------
+
+
+def hub(
+    n: int,
+    *,
+    interval: int = 60,
+    retries: int = 40,
+    until: int = 3000,
+    every: int = 0,
+    late: int = 0,
+    uneven: bool = False,
+    weeks: int = 0,
+) -> Scenario:
+    """EXCLUS (clustered) and ``n`` standalone servers: EXCLUS is refused by each (the node IP again),
+    each delivers to EXCLUS;
+    ``every``: a failover that often; ``late``: a message that comes in mid-round at that time;
+    ``uneven``: each connector retries at its own pace, so the order of a round changes."""
+    kb = library.text("kb-q169113")
+    hosts = "".join(f'[hosts.S{i}]\naddresses = ["10.0.0.{100 + i}"]\n' for i in range(n))
+    servers = "".join(f'[servers.S{i}]\nsite = "SITE{i}"\nhost = "S{i}"\n' for i in range(n))
+    pace = [interval + (7 * i if uneven else 0) for i in range(n)]
+    conns = "".join(
+        f'[[connectors]]\nserver = "S{i}"\nremote = "EXCLUS"\nstack = "ip"\naddress = "10.0.1.20"\n'
+        f"open_interval = {pace[i]}\nmax_open_retries = {retries}\n"
+        f'[[connectors]]\nserver = "EXCLUS"\nremote = "S{i}"\nstack = "ip"\naddress = "10.0.0.{100 + i}"\n'
+        f"open_interval = {pace[i]}\nmax_open_retries = {retries}\n"
+        for i in range(n)
+    )
+    base = kb.split("[servers.EXA]")[0].replace("[clusters.WOLFPACK]", hosts + "[clusters.WOLFPACK]")
+    msgs = [(0, "EXCLUS", f"S{i}") for i in range(n)] + [(0, f"S{i}", "EXCLUS") for i in range(n)]
+    if late:
+        msgs.append((late, "EXCLUS", "S0"))
+    msgs += [(w * 7 * 86400, "EXCLUS", f"S{i}") for w in range(1, weeks) for i in range(n)]  # a message a week more
+    text = base + servers + '[servers.EXCLUS]\nsite = "SITEB"\nhost = "EXCLUS"\n' + conns + "[names]\nnetbios = true\n"
+    text += "".join(f'[[messages]]\nat = {t}\nfrom = "{a}"\nto = "{b}"\n' for t, a, b in msgs)
+    if every:
+        text += "".join(f'[[actions]]\nat = {t}\nfailover = "WOLFPACK"\n' for t in range(every, until, every))
+    from xcon_teach.scenario import loads_scenario
+
+    return loads_scenario(text + f"[run]\nuntil = {until}\n", source="hub")
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"late": 1250}, {"every": 700}, {"uneven": True}, {"late": 610, "every": 1300, "uneven": True}, {"retries": 3}],
+    ids=["rounds", "a-message-mid-round", "failovers", "uneven-paces", "all-of-them", "short"],
+)
+def test_connectors_retrying_side_by_side_are_stored_as_rounds_and_read_the_same(kw: dict[str, Any]) -> None:
+    compact_trace, reference, run = both(hub(4, **kw))
+    assert run.mismatches == 0
+    assert_same(compact_trace, reference)
+    assert_so_far(compact_trace)
+    a, b = TraceView(compact_trace), TraceView(reference)
+    for i in range(0, len(reference.steps), 37):
+        assert portray(a, i) == portray(b, i), i
+    rounds = [r for _, r in compact_trace.steps.raw() if isinstance(r, compact.Repeat)]
+    if not kw or kw == {"late": 1250}:
+        assert max(len(r.templates) for r in rounds) == 4  # the 4 refused connectors (EXCLUS to each S) in turn
+
+
+def test_thirty_connectors_retrying_side_by_side_stay_small() -> None:
+    """30 connectors refused side by side, every 600 s, a message a week each for 8 weeks: 240,000 attempts
+    (bench/bench_scale.py runs the year: 1.56 million)."""
+    s = hub(30, interval=600, retries=1000, until=8 * 7 * 86400, weeks=8)
+    tracemalloc.start()
+    try:
+        trace = simulate(s)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(trace.attempts()) == 30 * 8 * 1000 + 30 and trace.steps.repetitions > 230_000
+    # A year of this (1.56 million attempts), stored attempt by attempt before rounds, took 1.2 GB.
+    assert peak < 20 * 2**20, peak

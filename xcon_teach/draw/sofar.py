@@ -39,6 +39,10 @@ class _State:
         self.messages = {m.id: m for m in trace.messages}
         self.snapshot: dict[str, Tally] | None = None
 
+    def now(self) -> dict[str, Tally]:
+        """Each connector's tally as it stands."""
+        return {k: (self.delivered[k], self.returned[k], self.attempt[k], self.next_try[k], self.is_open[k]) for k in self.labels}
+
     def take(self, step: Step) -> dict[str, Tally]:
         changed = True
         if step.kind == "deliver" and step.message:
@@ -67,6 +71,53 @@ class _State:
         return self.snapshot
 
 
+class _Rounds:
+    """What a stored repeat (:class:`~xcon_teach.sim.compact.Repeat`) changes, round by round."""
+
+    __slots__ = ("before", "connectors", "count", "per", "repeat", "sums", "within")
+
+    def __init__(self, repeat: Repeat, count: int, before: dict[str, Tally]) -> None:
+        self.repeat, self.count, self.before = repeat, count, before
+        self.connectors = [t.steps[0].connection.connector for t in repeat.templates]  # type: ignore[union-attr]
+        self.within: list[array[int]] = []
+        """Per template: events logged by the end of each of its steps."""
+        for t in repeat.templates:
+            n, marks = 0, array("q")
+            for st in t.steps:
+                n += len(st.events)
+                marks.append(n)
+            self.within.append(marks)
+        self.sums = [0]
+        for marks in self.within:
+            self.sums.append(self.sums[-1] + (marks[-1] if marks else 0))
+        self.per = self.sums[-1]
+        """Events a round."""
+
+    def at(self, off: int) -> tuple[int, int, int]:
+        """(round, template, step within the template) of the repeat's step ``off``."""
+        r, rest = divmod(off, self.repeat.width)
+        offsets = self.repeat.offsets()
+        j = bisect_right(offsets, rest) - 1
+        return r, j, rest - offsets[j]
+
+    def tally(self, r: int, j: int, within: int) -> dict[str, Tally]:
+        """Each connector's tally after step ``within`` of template ``j`` in round ``r``."""
+        rep, out = self.repeat, dict(self.before)
+        k = len(rep.templates)
+        for x in dict.fromkeys(self.connectors):
+            # the latest attempt of connector x made by this step: in this round up to j, else in the round before
+            mine = [i for i in range(k) if self.connectors[i] == x]
+            done = [(r, i) for i in mine if i <= j] or ([(r - 1, max(mine))] if r else [])
+            if not done:
+                continue
+            rr, i = done[-1]
+            d, ret, _, _, is_open = self.before[x]
+            t, number, _ = rep.made(rr, i)
+            retried = (rr, i) != (r, j) or within == len(rep.templates[j].steps) - 1
+            out[x] = (d, ret, number, t + rep.templates[i].interval if retried else None, is_open)
+        return out
+
+
 class SoFar:
     """Per step of ``trace``: events logged so far, each connector's tally, and each attempt's lookup steps."""
 
@@ -75,36 +126,25 @@ class SoFar:
         steps = trace.steps
         raw = list(steps.raw()) if isinstance(steps, Steps) else [(0, list(steps))]
         self._starts: list[int] = []
-        self._parts: list[
-            tuple[array[int], list[dict[str, Tally]]] | tuple[Repeat, int, array[int], int, dict[str, Tally], str]
-        ] = []
+        self._parts: list[tuple[array[int], list[dict[str, Tally]]] | _Rounds] = []
         self._lookups: dict[int, list[int]] = {}
-        self._repeat_lookups: list[tuple[Repeat, int, tuple[int, ...]]] = []
+        self._repeat_lookups: list[tuple[Repeat, int, list[tuple[int, ...]]]] = []
         state, count = _State(trace), 0
         for start, segment in raw:
             self._starts.append(start)
             if isinstance(segment, Repeat):
-                chunk = segment.template.steps
-                within = array("q", [0] * len(chunk))
-                n = 0
-                for j, st in enumerate(chunk):
-                    n += len(st.events)
-                    within[j] = n
-                connector = chunk[0].connection.connector  # type: ignore[union-attr]
-                before = state.take(chunk[0])  # the attempt step: next try unknown
-                self._parts.append((segment, count, within, n, dict(before), connector))
-                offsets = tuple(j for j, st in enumerate(chunk) if st.lookup is not None)
-                if offsets:
-                    self._repeat_lookups.append((segment, start, offsets))
-                count += n * len(segment)
+                rounds = _Rounds(segment, count, state.now())
+                self._parts.append(rounds)
+                marks = [tuple(i for i, st in enumerate(t.steps) if st.lookup is not None) for t in segment.templates]
+                if any(marks):
+                    self._repeat_lookups.append((segment, start, marks))
+                count += rounds.per * len(segment)
                 last = len(segment) - 1
-                state.attempt[connector] = segment.number + last
-                state.next_try[connector] = segment.times[last] + segment.template.interval
+                for j, x in enumerate(rounds.connectors):  # each connector as its last attempt here left it
+                    t, number, _ = segment.made(last, j)
+                    state.attempt[x] = number
+                    state.next_try[x] = t + segment.templates[j].interval
                 state.snapshot = None
-                state.snapshot = {
-                    k: (state.delivered[k], state.returned[k], state.attempt[k], state.next_try[k], state.is_open[k])
-                    for k in state.labels
-                }
                 continue
             counts, tallies = array("q"), []
             for i, st in enumerate(segment, start):
@@ -130,34 +170,28 @@ class SoFar:
         """How many events have been logged by the end of step ``index``."""
         n, off = self._find(index)
         part = self._parts[n]
-        if len(part) == 2:
+        if isinstance(part, tuple):
             return part[0][off]
-        repeat, count, within, per, _, _ = part
-        k, j = divmod(off, len(repeat.template.steps))
-        return count + k * per + within[j]
+        r, j, within = part.at(off)
+        return part.count + r * part.per + part.sums[j] + part.within[j][within]
 
     def tally(self, index: int) -> dict[str, Tally]:
         """connector -> (delivered, returned, last attempt number, next try time, association open) after step ``index``."""
         n, off = self._find(index)
         part = self._parts[n]
-        if len(part) == 2:
+        if isinstance(part, tuple):
             return part[1][off]
-        repeat, _, _, _, before, connector = part
-        width = len(repeat.template.steps)
-        k, j = divmod(off, width)
-        d, r, _, _, is_open = before[connector]
-        next_try = repeat.times[k] + repeat.template.interval if j == width - 1 else None
-        return {**before, connector: (d, r, repeat.number + k, next_try, is_open)}
+        return part.tally(*part.at(off))
 
     def lookups(self, serial: int) -> list[int]:
         """The indices of the steps of attempt ``serial`` that carry a lookup stage, in order."""
         if serial in self._lookups:
             return self._lookups[serial]
-        for repeat, start, offsets in self._repeat_lookups:
-            k = serial - repeat.serial
-            if 0 <= k < len(repeat):
-                first = start + k * len(repeat.template.steps)
-                return [first + j for j in offsets]
+        for repeat, start, marks in self._repeat_lookups:
+            r, j = divmod(serial - repeat.serial, len(repeat.templates))
+            if 0 <= r < len(repeat):
+                first = start + r * repeat.width + repeat.offsets()[j]
+                return [first + o for o in marks[j]]
         return []
 
     def server_events(self, index: int, server: str | None, last: int = 3) -> tuple[int, tuple[Event, ...]]:

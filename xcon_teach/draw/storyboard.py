@@ -165,32 +165,35 @@ def storyboard(trace: Trace) -> tuple[Frame, ...]:
             frames.extend(Frame(i, hop=k) for k in _hops(trace, steps[i]))
             frames.append(Frame(i))
 
-    for a, b in _units(steps):
-        if isinstance(b, Repeat):
-            chunk, width, count = b.template.steps, len(b.template.steps), len(b)
-            connector = chunk[0].connection.connector  # type: ignore[union-attr]
-            mine = seen.setdefault(connector, set())
-            sig = _signature(chunk)
-            if sig not in mine:  # never so in a trace from simulate: the attempt repeated came first
-                mine.add(sig)
-                show(a, a + width)
-                a, count = a + width, count - 1
-                if not count:
-                    continue
-            first = len(b) - count
-            last = a + (count - 1) * width
-            run.append(_Stretch(connector, count, b.times[first], b.times[-1], _outcome_word(chunk), (last, last + width)))
-            continue
+    def episode(a: int, b: int) -> None:
         st = steps[a]
         if st.kind == "attempt" and st.connection is not None:
-            episode = steps[a:b]
-            sig = _signature(episode)
+            chunk = steps[a:b]
+            sig = _signature(chunk)
             mine = seen.setdefault(st.connection.connector, set())
             if sig in mine:
-                run.append(_Stretch(st.connection.connector, 1, st.time, st.time, _outcome_word(episode), (a, b)))
-                continue
+                run.append(_Stretch(st.connection.connector, 1, st.time, st.time, _outcome_word(chunk), (a, b)))
+                return
             mine.add(sig)
         show(a, b)
+
+    for a, b in _units(steps):
+        if isinstance(b, Repeat):
+            chunks = [t.steps for t in b.templates]
+            connectors = [c[0].connection.connector for c in chunks]  # type: ignore[union-attr]
+            signatures = [_signature(c) for c in chunks]
+            if not all(sig in seen.get(x, set()) for x, sig in zip(connectors, signatures, strict=True)):
+                # never so in a trace from simulate (each attempt repeated came first): read it step by step
+                for x, y in _segments(steps, a, a + len(b) * b.width):
+                    episode(x, y)
+                continue
+            offsets, rounds, width = b.offsets(), len(b), b.width
+            for j, chunk in enumerate(chunks):
+                last = a + (rounds - 1) * width + offsets[j]
+                times = b.times[j]
+                run.append(_Stretch(connectors[j], rounds, times[0], times[-1], _outcome_word(chunk), (last, last + len(chunk))))
+            continue
+        episode(a, b)
     flush()
     return tuple(frames)
 

@@ -149,8 +149,8 @@ def interesting_frames(trace: Trace, frame_steps: Sequence[int]) -> list[int]:
         out: list[int] = []
         for start, segment in steps.raw():
             if isinstance(segment, Repeat):
-                width = len(segment.template.steps)
-                marks = [j for j, st in enumerate(segment.template.steps) if st.notable]
+                width = segment.width
+                marks = [j for j, st in enumerate(segment.chunk(0)) if st.notable]
                 out.extend(start + k * width + j for k in range(len(segment)) for j in marks)
             else:
                 out.extend(i for i, st in enumerate(segment, start) if st.notable)

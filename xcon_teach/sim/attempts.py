@@ -117,7 +117,7 @@ def group_attempts(steps: Sequence[Step]) -> Attempts[Attempt]:
                     order.append(serial)
                 members[serial].append((start + offset, step))
     made = {serial: _attempt(serial, found) for serial, found in members.items()}
-    parts: list[list[Attempt] | tuple[Attempt, Repeat, int]] = []
+    parts: list[list[Attempt] | tuple[list[Attempt], Repeat, int, tuple[int, ...]]] = []
     run: list[Attempt] = []
     for item in order:
         if isinstance(item, int):
@@ -126,7 +126,8 @@ def group_attempts(steps: Sequence[Step]) -> Attempts[Attempt]:
             parts.append(run)
             run = []
             start, repeat = item
-            parts.append((made[repeat.template.serial], repeat, start))
+            templates = [made[t.serial] for t in repeat.templates]
+            parts.append((templates, repeat, start, tuple(range(len(templates)))))
     parts.append(run)
     return Attempts(parts, repeat_of)
 
@@ -153,18 +154,16 @@ def _attempt(serial: int, found: list[tuple[int, Step]]) -> Attempt:
     )
 
 
-def repeat_of(template: Attempt, repeat: Repeat, start: int, k: int) -> Attempt:
-    """The ``k``-th repetition of ``template`` in ``repeat``, whose steps begin at index ``start``."""
-    width = len(repeat.template.steps)
-    first = start + k * width
-    t = repeat.times[k]
-    serial, number = repeat.serial + k, repeat.number + k
+def repeat_of(template: Attempt, repeat: Repeat, start: int, r: int, j: int) -> Attempt:
+    """Template ``j``'s repetition in round ``r`` of ``repeat``, whose steps begin at index ``start``."""
+    first = start + r * repeat.width + repeat.offsets()[j]
+    t, number, serial = repeat.made(r, j)
     return dataclasses.replace(
         template,
         serial=serial,
         number=number,
         time=t,
-        steps=tuple(range(first, first + width)),
+        steps=tuple(range(first, first + len(repeat.templates[j].steps))),
         decided=first + template.decided - template.steps[0],
         connection=dataclasses.replace(template.connection, serial=serial, attempt=number),
         events=tuple(dataclasses.replace(e, time=t) for e in template.events),

@@ -141,21 +141,42 @@ def _event_fields(e: Event) -> dict[str, Any]:
 
 
 class Repeat:
-    """Repetitions of one template: the k-th made at ``times[k]``, attempt ``number + k``, serial ``serial + k``."""
+    """Rounds of repetitions of ``k`` templates made in turn (``k`` connectors retrying side by side;
+    ``k`` is 1 for one): in round ``r``, template ``j`` is made at ``times[j][r]`` as attempt
+    ``numbers[j] + r``, with serial ``serial + r * k + j``. Every template has the same number of rounds."""
 
-    __slots__ = ("number", "serial", "template", "times")
+    __slots__ = ("numbers", "serial", "templates", "times")
 
-    def __init__(self, template: Template, number: int, serial: int, time: float) -> None:
-        self.template = template
-        self.number = number
-        self.serial = serial
-        self.times = array("d", [time])
+    def __init__(self, templates: list[Template], numbers: list[int], serial: int, times: list[array[float]]) -> None:
+        self.templates, self.numbers, self.serial, self.times = templates, numbers, serial, times
 
     def __len__(self) -> int:
-        return len(self.times)
+        """The rounds."""
+        return len(self.times[0])
 
-    def chunk(self, k: int) -> tuple[Step, ...]:
-        return expand(self.template, self.times[k], self.number + k, self.serial + k)
+    @property
+    def width(self) -> int:
+        """Steps in a round."""
+        return sum(len(t.steps) for t in self.templates)
+
+    def offsets(self) -> list[int]:
+        """Where each template's steps start within a round."""
+        out, n = [], 0
+        for t in self.templates:
+            out.append(n)
+            n += len(t.steps)
+        return out
+
+    def made(self, r: int, j: int) -> tuple[float, int, int]:
+        """(time, attempt number, serial) of template ``j`` in round ``r``."""
+        return self.times[j][r], self.numbers[j] + r, self.serial + r * len(self.templates) + j
+
+    def chunk(self, r: int) -> tuple[Step, ...]:
+        """The steps of round ``r``."""
+        out: list[Step] = []
+        for j, t in enumerate(self.templates):
+            out.extend(expand(t, *self.made(r, j)))
+        return tuple(out)
 
 
 class _Blocks(Sequence[_T], Generic[_T]):
@@ -261,14 +282,19 @@ class Steps(_Blocks[Step]):
 
     def __init__(self, raw: list[list[Step] | Repeat]) -> None:
         self._raw = raw
-        super().__init__(_Block(len(r), len(r.template.steps), r.chunk) if isinstance(r, Repeat) else r for r in raw)
+        super().__init__(_Block(len(r), r.width, r.chunk) if isinstance(r, Repeat) else r for r in raw)
+
+    @property
+    def repetitions(self) -> int:
+        """How many attempts are stored as repetitions rather than step by step."""
+        return sum(len(r) * len(r.templates) for r in self._raw if isinstance(r, Repeat))
 
     def raw(self) -> Iterator[tuple[int, list[Step] | Repeat]]:
         """(index of the first step, segment) for each stored segment: lists of steps, or repeats."""
         n = 0
         for r in self._raw:
             yield n, r
-            n += len(r) * len(r.template.steps) if isinstance(r, Repeat) else len(r)
+            n += len(r) * r.width if isinstance(r, Repeat) else len(r)
 
 
 class Events(_Blocks[Event]):
@@ -282,11 +308,11 @@ class Events(_Blocks[Event]):
         run: list[Event] = []
         for _, r in steps.raw():
             if isinstance(r, Repeat):
-                logged = tuple(e for st in r.template.steps for e in st.events)
-                if logged:
+                logged = [tuple(e for st in t.steps for e in st.events) for t in r.templates]
+                if any(logged):
                     segments.append(run)
                     run = []
-                    segments.append(_Block(len(r), len(logged), _Retimed(logged, r.times)))
+                    segments.append(_Block(len(r), sum(map(len, logged)), _Retimed(logged, r.times)))
             else:
                 run.extend(e for st in r for e in st.events)
         segments.append(run)
@@ -294,37 +320,48 @@ class Events(_Blocks[Event]):
 
 
 class _Retimed:
+    """The events of round ``k``: each template's, at its time in that round."""
+
     __slots__ = ("events", "times")
 
-    def __init__(self, events: tuple[Event, ...], times: array[float]) -> None:
+    def __init__(self, events: list[tuple[Event, ...]], times: list[array[float]]) -> None:
         self.events, self.times = events, times
 
     def __call__(self, k: int) -> tuple[Event, ...]:
-        t = self.times[k]
-        return tuple(dataclasses.replace(e, time=t) for e in self.events)
+        out: list[Event] = []
+        for logged, times in zip(self.events, self.times, strict=True):
+            t = times[k]
+            out.extend(Event(time=t, **_event_fields(e)) for e in logged)
+        return tuple(out)
 
 
 class Attempts(_Blocks[_T]):
     """The attempts of a trace (see :mod:`.attempts`), repeated ones made when read.
 
-    ``parts`` are runs of attempts and ``(template, repeat, start)`` triples: the attempt a repeat
-    repeats, the repeat, and the index of its first step; ``make(template, repeat, start, k)``
-    makes the k-th repetition.
+    ``parts`` are runs of attempts and ``(attempts, repeat, start, kept)`` tuples: the attempt each
+    template of a repeat stands for, the repeat, the index of its first step, and which of its
+    templates are kept (all, or one connector's); ``make(attempt, repeat, start, r, j)`` makes
+    template ``j``'s repetition in round ``r``.
     """
 
     __slots__ = ("_make", "_parts")
 
-    def __init__(self, parts: list[list[_T] | tuple[_T, Repeat, int]], make: Callable[[_T, Repeat, int, int], _T]) -> None:
+    def __init__(
+        self,
+        parts: list[list[_T] | tuple[list[_T], Repeat, int, tuple[int, ...]]],
+        make: Callable[[_T, Repeat, int, int, int], _T],
+    ) -> None:
         self._parts, self._make = parts, make
-        super().__init__(_Block(len(p[1]), 1, _Repeated(make, p)) if isinstance(p, tuple) else p for p in parts)
+        super().__init__(_Block(len(p[1]), len(p[3]), _Repeated(make, p)) if isinstance(p, tuple) else p for p in parts)
 
     def only(self, connector: str) -> Attempts[_T]:
         """Those of one connector (``SENDER->REMOTE``)."""
-        kept: list[list[_T] | tuple[_T, Repeat, int]] = []
+        kept: list[list[_T] | tuple[list[_T], Repeat, int, tuple[int, ...]]] = []
         for p in self._parts:
             if isinstance(p, tuple):
-                if p[0].connector == connector:  # type: ignore[attr-defined]
-                    kept.append(p)
+                js = tuple(j for j in p[3] if p[0][j].connector == connector)  # type: ignore[attr-defined]
+                if js:
+                    kept.append((p[0], p[1], p[2], js))
             else:
                 kept.append([a for a in p if a.connector == connector])  # type: ignore[attr-defined]
         return Attempts(kept, self._make)
@@ -333,27 +370,45 @@ class Attempts(_Blocks[_T]):
 class _Repeated(Generic[_T]):
     __slots__ = ("make", "part")
 
-    def __init__(self, make: Callable[[_T, Repeat, int, int], _T], part: tuple[_T, Repeat, int]) -> None:
+    def __init__(
+        self, make: Callable[[_T, Repeat, int, int, int], _T], part: tuple[list[_T], Repeat, int, tuple[int, ...]]
+    ) -> None:
         self.make, self.part = make, part
 
-    def __call__(self, k: int) -> tuple[_T]:
-        return (self.make(*self.part, k),)
+    def __call__(self, r: int) -> tuple[_T, ...]:
+        attempts, repeat, start, kept = self.part
+        return tuple(self.make(attempts[j], repeat, start, r, j) for j in kept)
 
 
 class StepLog:
-    """What the simulation appends to: steps one by one, and repetitions of a template."""
+    """What the simulation appends to: steps one by one, and repetitions of templates.
 
-    __slots__ = ("_len", "_segments", "_tail")
+    Repetitions that follow each other (serials in a row) are gathered into one :class:`Repeat`:
+    the first round takes each new template in turn, and from the moment the first comes again,
+    rounds must repeat them in the same order. Anything else closes the repeat (an unfinished last
+    round becomes a repeat of its own) and starts another.
+    """
+
+    __slots__ = ("_forming", "_len", "_next", "_open", "_pos", "_segments", "_tail")
 
     def __init__(self) -> None:
         self._segments: list[list[Step] | Repeat] = []
         self._tail: list[Step] | None = None
         self._len = 0
+        self._open: Repeat | None = None
+        self._forming = False
+        """The open repeat is in its first round, still taking new templates."""
+        self._pos = 0
+        """Which template of the open repeat comes next."""
+        self._next = 0
+        """The serial the open repeat takes next."""
 
     def __len__(self) -> int:
         return self._len
 
     def append(self, step: Step) -> None:
+        if self._open is not None:
+            self._close()
         if self._tail is None:
             self._tail = []
             self._segments.append(self._tail)
@@ -372,22 +427,50 @@ class StepLog:
         del self._tail[len(self._tail) - gone :]
         self._len = start
 
+    def _close(self) -> None:
+        c, pos = self._open, self._pos
+        assert c is not None
+        self._open = None
+        if self._forming or pos == 0:
+            return
+        # An unfinished round: its first `pos` templates have one time too many; they become a repeat of their own.
+        rounds = len(c.times[pos])
+        part = Repeat(
+            c.templates[:pos],
+            [c.numbers[j] + rounds for j in range(pos)],
+            c.serial + rounds * len(c.templates),
+            [array("d", [c.times[j].pop()]) for j in range(pos)],
+        )
+        self._segments.append(part)
+
     def repeat(self, template: Template, time: float, number: int, serial: int) -> None:
-        last = self._segments[-1] if self._segments else None
         if self._tail is not None and not self._tail:
             self._segments.pop()  # an emptied run of steps
-            last = self._segments[-1] if self._segments else None
-        if (
-            isinstance(last, Repeat)
-            and last.template is template
-            and last.number + len(last) == number
-            and last.serial + len(last) == serial
-        ):
-            last.times.append(time)
-        else:
-            self._segments.append(Repeat(template, number, serial, time))
         self._tail = None
         self._len += len(template.steps)
+        c = self._open
+        if c is not None and serial == self._next:
+            if self._forming and all(t is not template for t in c.templates):
+                c.templates.append(template)
+                c.numbers.append(number)
+                c.times.append(array("d", [time]))
+                self._next += 1
+                return
+            if self._forming and template is c.templates[0]:
+                self._forming, self._pos = False, 0
+            j = self._pos
+            if not self._forming and template is c.templates[j] and number == c.numbers[j] + len(c.times[j]):
+                c.times[j].append(time)
+                self._pos = (j + 1) % len(c.templates)
+                self._next += 1
+                return
+        if c is not None:
+            self._close()
+        self._open = Repeat([template], [number], serial, [array("d", [time])])
+        self._segments.append(self._open)
+        self._forming, self._pos, self._next = True, 0, serial + 1
 
     def freeze(self) -> Steps:
+        if self._open is not None:
+            self._close()
         return Steps([s for s in self._segments if (len(s) if isinstance(s, Repeat) else s)])
