@@ -47,6 +47,16 @@ def days_of_refusal(n: int) -> Scenario:
     return base.replace(messages=msgs, actions=(), until=n * DAY + 90000)
 
 
+def simulate_traced(s: Scenario) -> tuple[Trace, int]:
+    """The trace, and the peak of memory Python allocated while making it (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        trace = simulate(s)
+        return trace, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def assert_same(a: Trace, b: Trace) -> None:
     assert len(a.steps) == len(b.steps)
     assert tuple(a.steps) == tuple(b.steps)
@@ -99,12 +109,7 @@ def test_the_lazy_path_of_a_long_trace_reads_the_same(monkeypatch: pytest.Monkey
 def test_memory_grows_with_distinct_attempts_not_with_time() -> None:
     """200 messages retried for a day each: 28,800 attempts, of which about 600 are stored step by step."""
     s = days_of_refusal(200)
-    tracemalloc.start()
-    try:
-        trace = simulate(s)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    trace, peak = simulate_traced(s)
     assert len(trace.steps) == 489_801 and len(trace.attempts()) == 28_800
     assert trace.steps.repetitions == 200 * 142  # all but each message's first and last attempt
     # Stored step by step, this run took 186 MB; stored compactly it takes a few (measured: about 8 MB).
@@ -280,12 +285,7 @@ def test_thirty_connectors_retrying_side_by_side_stay_small() -> None:
     """30 connectors refused side by side, every 600 s, a message a week each for 8 weeks: 240,000 attempts
     (bench/bench_scale.py runs the year: 1.56 million)."""
     s = hub(30, interval=600, retries=1000, until=8 * 7 * 86400, weeks=8)
-    tracemalloc.start()
-    try:
-        trace = simulate(s)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    trace, peak = simulate_traced(s)
     assert len(trace.attempts()) == 30 * 8 * 1000 + 30 and trace.steps.repetitions > 230_000
     # A year of this (1.56 million attempts), stored attempt by attempt before rounds, took 1.2 GB.
     assert peak < 20 * 2**20, peak
