@@ -307,7 +307,20 @@ def test_cleanup_removes_leftovers_of_killed_runs_only() -> None:
 
 @needs_root
 @pytest.mark.parametrize(
-    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGALRM, signal.SIGXCPU]
+    "sig",
+    [
+        signal.SIGTERM,
+        signal.SIGINT,
+        signal.SIGHUP,
+        signal.SIGQUIT,
+        signal.SIGUSR1,
+        signal.SIGALRM,
+        signal.SIGXCPU,
+        signal.SIGSTKFLT,
+        signal.SIGIO,
+        signal.SIGRTMIN + 1,
+        signal.SIGRTMAX,
+    ],
 )
 def test_a_signal_deletes_the_namespaces(sig: signal.Signals) -> None:
     script = textwrap.dedent(

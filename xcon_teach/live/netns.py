@@ -93,7 +93,11 @@ class Interrupted(BaseException):
 
     @property
     def name(self) -> str:
-        return signal.Signals(self.signum).name
+        """SIGTERM, say; a real-time signal as SIGRTMIN+n (the enum names none of them)."""
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:
+            return f"SIGRTMIN+{self.signum - signal.SIGRTMIN}"
 
 
 def require_root() -> None:
@@ -229,15 +233,22 @@ def socket_in(name: str, timeout: float, kind: socket.SocketKind = socket.SOCK_S
 
 
 TERMINATING = tuple(
-    getattr(signal, name)
-    for name in (
-        "SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM",
-        "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGPWR", "SIGSYS",
+    dict.fromkeys(
+        [
+            getattr(signal, name)
+            for name in (
+                "SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM",
+                "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGPWR", "SIGSYS",
+                "SIGSTKFLT", "SIGIO", "SIGPOLL", "SIGTRAP", "SIGABRT",
+            )
+            if hasattr(signal, name)
+        ]
+        + (list(range(signal.SIGRTMIN, signal.SIGRTMAX + 1)) if hasattr(signal, "SIGRTMIN") else [])
     )
-    if hasattr(signal, name)
 )  # fmt: skip
-"""Every signal whose default action ends the process and that a program may catch (SIGKILL and
-SIGSTOP cannot be caught; ``--cleanup`` is for them)."""
+"""Every signal whose default action ends the process and that a program may catch, real-time
+signals included (SIGKILL and SIGSTOP cannot be caught, ``--cleanup`` is for them; SIGSEGV, SIGBUS,
+SIGFPE and SIGILL report a fault in the process itself and keep their default)."""
 
 
 @contextmanager
