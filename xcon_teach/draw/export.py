@@ -45,7 +45,7 @@ run or to make a PDF (see MAX_PAGES)."""
 MAX_PAGES = 400
 """The most pages of a PDF deck: it is made in memory and written whole (measured: about 5.5 KB and
 50 ms a page, 114 MB peak for 318 pages), so a deck stays a few MB and takes under half a minute;
-a longer story (ten years of daily refusals has about 15,000 key frames) is refused with a hint."""
+a longer story (5,000 daily refusals, 13.7 years, have 15,018 key frames) is refused with a hint."""
 MAX_SECONDS_PER_FRAME = 655.0
 """A GIF frame lasts at most 655.35 s (its delay is a 16-bit count of hundredths)."""
 

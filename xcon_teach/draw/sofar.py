@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
 
 from ..sim import Event, Step, Trace
-from ..sim.compact import Events, Repeat, Steps, _Block
+from ..sim.compact import Events, Repeat, _Block
 
 __all__ = ["SoFar", "Tally"]
 
@@ -65,9 +64,7 @@ class _State:
         else:
             changed = self.snapshot is None
         if changed or self.snapshot is None:
-            self.snapshot = {
-                k: (self.delivered[k], self.returned[k], self.attempt[k], self.next_try[k], self.is_open[k]) for k in self.labels
-            }
+            self.snapshot = self.now()
         return self.snapshot
 
 
@@ -124,7 +121,7 @@ class SoFar:
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
         steps = trace.steps
-        raw = list(steps.raw()) if isinstance(steps, Steps) else [(0, list(steps))]
+        raw = list(steps.raw())
         self._starts: list[int] = []
         self._parts: list[tuple[array[int], list[dict[str, Tally]]] | _Rounds] = []
         self._lookups: dict[int, list[int]] = {}
@@ -210,17 +207,15 @@ class SoFar:
 class _EventIndex:
     """Per server, where its events are in an event log: counts and the latest ones before a position."""
 
-    def __init__(self, log: Sequence[Event]) -> None:
+    def __init__(self, log: Events) -> None:
         self.log = log
-        segments: list[tuple[int, Sequence[Event] | None, int, int, tuple[Event, ...]]] = []
-        if isinstance(log, Events):
-            for start, seg in zip(log._starts, log._segments, strict=True):
-                if isinstance(seg, _Block):
-                    segments.append((start, None, seg.count, seg.width, seg.block(0)))
-                else:
-                    segments.append((start, seg, 1, len(seg), tuple(seg)))
-        else:
-            segments.append((0, log, 1, len(log), tuple(log)))
+        segments: list[tuple[int, int, int, tuple[Event, ...]]] = []
+        """(start, blocks, block width, the first block's events) per stored segment; a run of events is one block."""
+        for start, seg in log.segments():
+            if isinstance(seg, _Block):
+                segments.append((start, seg.count, seg.width, seg.block(0)))
+            else:
+                segments.append((start, 1, len(seg), tuple(seg)))
         self.starts = [s[0] for s in segments]
         self.segments = segments
         self.where: list[dict[str, list[int]]] = []
@@ -228,7 +223,7 @@ class _EventIndex:
         self.before: list[dict[str, int]] = []
         """Per segment: server -> its events before the segment."""
         total: dict[str, int] = {}
-        for _, _, count, _, block in segments:
+        for _, count, _, block in segments:
             self.before.append(dict(total))
             where: dict[str, list[int]] = {}
             for j, e in enumerate(block):
@@ -241,7 +236,7 @@ class _EventIndex:
         if upto <= 0 or not self.segments:
             return 0
         n = bisect_right(self.starts, upto - 1) - 1
-        _, _, _, width, _ = self.segments[n]
+        width = self.segments[n][2]
         k, j = divmod(upto - self.starts[n], width)
         offs = self.where[n].get(server, [])
         return self.before[n].get(server, 0) + k * len(offs) + bisect_left(offs, j)
@@ -255,7 +250,7 @@ class _EventIndex:
         while n >= 0 and len(found) < last:
             offs = self.where[n].get(server)
             if offs:
-                start, _, _, width, _ = self.segments[n]
+                start, _, width, _ = self.segments[n]
                 k, j = divmod(limit, width)
                 # positions before `limit` in this segment, newest first
                 candidates = [k * width + o for o in reversed(offs) if o < j]
@@ -267,5 +262,5 @@ class _EventIndex:
                     found.append(self.log[start + p])
             n -= 1
             if n >= 0:
-                limit = self.segments[n][2] * self.segments[n][3]
+                limit = self.segments[n][1] * self.segments[n][2]
         return tuple(reversed(found))

@@ -66,11 +66,8 @@ def _segments(steps: Sequence[Step], lo: int = 0, hi: int | None = None) -> Iter
             i += 1
 
 
-def _units(steps: Sequence[Step]) -> Iterator[tuple[int, int] | tuple[int, Repeat]]:
+def _units(steps: Steps) -> Iterator[tuple[int, int] | tuple[int, Repeat]]:
     """The episodes and single steps of ``steps``; a stored repetition of an attempt (:mod:`xcon_teach.sim.compact`) as one unit."""
-    if not isinstance(steps, Steps):
-        yield from _segments(steps)
-        return
     for start, segment in steps.raw():
         if isinstance(segment, Repeat):
             yield start, segment

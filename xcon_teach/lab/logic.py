@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..scenario import Connector, Scenario
 from ..sim import Step, Trace
-from ..sim.compact import Repeat, Steps
+from ..sim.compact import Repeat
 from ..sim.steps import NOTABLE_KINDS
 
 __all__ = [
@@ -145,7 +145,7 @@ def interesting_frames(trace: Trace, frame_steps: Sequence[int]) -> list[int]:
     sit at the same places in each repetition), not expanded step by step.
     """
     steps = trace.steps
-    if isinstance(steps, Steps) and frame_steps == range(len(steps)):
+    if frame_steps == range(len(steps)):
         out: list[int] = []
         for start, segment in steps.raw():
             if isinstance(segment, Repeat):

@@ -11,7 +11,6 @@ What happened is data here (``outcome``, ``failure``, the addresses), not prose 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -97,12 +96,12 @@ class Attempt:
         return "no MTA", f"{cx.to_host} runs none"
 
 
-def group_attempts(steps: Sequence[Step]) -> Attempts[Attempt]:
+def group_attempts(steps: Steps) -> Attempts[Attempt]:
     """The attempts of a run, in the order they were made, from its steps.
 
     Repeated attempts of a :class:`~.compact.Steps` stay repetitions: each is made when read.
     """
-    raw = steps.raw() if isinstance(steps, Steps) else iter([(0, list(steps))])
+    raw = steps.raw()
     members: dict[int, list[tuple[int, Step]]] = {}
     order: list[int | tuple[int, Repeat]] = []
     for start, segment in raw:

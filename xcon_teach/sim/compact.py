@@ -253,6 +253,10 @@ class _Blocks(Sequence[_T], Generic[_T]):
         blocks = sum(s.count for s in self._segments if isinstance(s, _Block))
         return f"<{type(self).__name__}: {self._len} items, {blocks} stored as repetitions>"
 
+    def segments(self) -> Iterator[tuple[int, Sequence[_T] | _Block[_T]]]:
+        """(index of the first item, segment) for each stored segment: a run of items, or repeated blocks."""
+        return zip(self._starts, self._segments, strict=True)
+
     @property
     def repetitions(self) -> int:
         """How many blocks are stored as repetitions rather than item by item."""

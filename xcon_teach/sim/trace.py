@@ -94,9 +94,7 @@ class Trace:
         A delivery or an NDR is never a repeated step, so this reads the stored steps alone.
         """
         if not self._ends and any(m.status != "queued" for m in self.messages):
-            steps = self.steps
-            raw = steps.raw() if isinstance(steps, Steps) else iter([(0, list(steps))])
-            for start, segment in raw:
+            for start, segment in self.steps.raw():
                 if isinstance(segment, list):
                     for i, st in enumerate(segment, start):
                         if st.message and st.kind in ("deliver", "ndr"):
