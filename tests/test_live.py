@@ -206,6 +206,35 @@ def test_the_listener_keeps_serving_after_malformed_packets(prefix: str) -> None
         assert lab.send(s.connector("EXA")).outcome == "accepted"
 
 
+@needs_root
+def test_references_wrap_after_65535_connections(prefix: str) -> None:
+    """The third attack's 100,000 messages: the MTA's 65,536th reference raised in its thread."""
+    s = load_scenario("kb-q169113")
+    with LiveLab(s, prefix=prefix, record=True) as lab:
+        lab.follow(World.initial(s))
+        # Start the caller three references short of the 16-bit limit and each MTA one short, as
+        # 65,532 and 65,534 earlier connections would leave them.
+        lab._ref = 0xFFFC
+        lab.mtas["EXA"]._ref = lab.mtas["EXCLUS"]._ref = 0xFFFE
+        seen = [lab.send(s.connector(server)) for server in ("EXCLUS", "EXA", "EXCLUS", "EXA")]
+        assert [o.tag for o in seen] == ["DR 136", "CC", "DR 136", "CC"]
+        assert all(not m.errors for m in lab.mtas.values())
+        capture = lab.capture
+    assert capture is not None
+    from scapy.layers.inet import TCP
+    from scapy.layers.l2 import Ether
+
+    segments = [bytes(Ether(data)[TCP].payload) for _, data in capture.stop() if TCP in Ether(data)]
+    tpdus = [rfc1006.decode(b) for b in segments if b]
+    assert [t.src_ref for t in tpdus if isinstance(t, rfc1006.ConnectRequest)] == [0xFFFD, 0xFFFE, 0xFFFF, 1]
+    answers = [
+        t
+        for t in tpdus
+        if isinstance(t, rfc1006.ConnectConfirm) or (isinstance(t, rfc1006.DisconnectRequest) and t.reason == 136)
+    ]
+    assert [t.src_ref for t in answers] == [0xFFFF, 0xFFFF, 1, 1]
+
+
 # --- the live capture ---------------------------------------------------------------------------
 
 

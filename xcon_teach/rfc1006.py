@@ -61,6 +61,7 @@ __all__ = [
     "ProtocolError",
     "decode",
     "encode",
+    "next_ref",
     "packet_length",
 ]
 
@@ -107,6 +108,18 @@ _OTHER_CODES = {0xF0: "DT", 0x10: "ED", 0x60: "AK", 0x20: "EA", 0x50: "RJ", 0xC0
 
 class ProtocolError(ValueError):
     """Bytes that are not a valid RFC 1006 packet of this endpoint (the message says why)."""
+
+
+def next_ref(ref: int) -> int:
+    """The reference an endpoint gives its next connection after ``ref``: 1 to 65,535, then 1 again.
+
+    References have 16 bits and a CR carries 0 for the reference it does not know yet, so an
+    endpoint that has made more than 65,535 connections wraps round past 0.
+
+    >>> next_ref(0), next_ref(41), next_ref(0xFFFF)
+    (1, 42, 1)
+    """
+    return ref % 0xFFFF + 1
 
 
 def _check_u16(name: str, value: int) -> None:

@@ -19,14 +19,16 @@ connection gets through from the kernel; the receiver's decision from the model'
 
 from __future__ import annotations
 
+import bisect
 import errno
-import itertools
 import json
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Literal
 
+from ..rfc1006 import next_ref
 from ..scenario import Connector, Scenario
 from ..scenario.names import ip_problem
 from ..sim import Trace, simulate
@@ -136,7 +138,7 @@ class LiveLab:
         self.switchboard = Switchboard()
         self.mtas: dict[str, ReceivingMta] = {}
         self._world: World | None = None
-        self._refs = itertools.count(1)
+        self._ref = 0
         self._stack = ExitStack()
 
     def __enter__(self) -> LiveLab:
@@ -216,7 +218,7 @@ class LiveLab:
             destination=where.ip,
             calling=connector.server,
             called=connector.remote,
-            src_ref=next(self._refs) & 0xFFFF,
+            src_ref=self._next_ref(),
             port=self.port,
         )
         seen = self.switchboard.take(attempt.source, attempt.port) if attempt.source and attempt.port else None
@@ -229,6 +231,10 @@ class LiveLab:
             detail=attempt.detail,
             events=seen.events if seen is not None else (),
         )
+
+    def _next_ref(self) -> int:
+        self._ref = next_ref(self._ref)
+        return self._ref
 
     def try_bind(self, host: str, ip: str) -> int | None:
         """Bind ``ip`` on ``host``: None if the kernel allows it, else the errno."""
@@ -441,6 +447,7 @@ def compare(
     with LiveLab(scenario, timeout=timeout, port=port, prefix=prefix, record=record) as lab:
         for label, _, s in phases:
             trace = simulate(s)
+            turn = _turns(trace)
             if label == "B":
                 start = World.initial(s)
                 lab.follow(start)
@@ -455,7 +462,7 @@ def compare(
                         None, None, None, "not attempted", "", "the model never attempts it before the run ends", ()
                     )
                 else:
-                    kernel = lab.send(connector, turn=_turn(trace, m.sender, f"m{i + 1}"))
+                    kernel = lab.send(connector, turn=turn(m.sender, f"m{i + 1}"))
                 rows.append(Row(label, f"m{i + 1}", connector.label, prediction.active, kernel, prediction))
         namespaces = tuple(lab.network.created)
         subnet = str(lab.network.subnet)
@@ -476,11 +483,19 @@ def compare(
     )
 
 
-def _turn(trace: Trace, server: str, message: str) -> int:
-    """How many of ``server``'s tries before ``message``'s first presented a virtual IP by the fix."""
-    first = trace.first_attempt(message)
-    earlier = [a for a in trace.attempts() if a.sender == server and first is not None and a.serial < first.serial]
-    return sum(a.connection.source_rule == "fix" for a in earlier)
+def _turns(trace: Trace) -> Callable[[str, str], int]:
+    """``turn(server, message)``: how many of ``server``'s tries before ``message``'s first
+    presented a virtual IP by the fix (the attempts are read once, for every message)."""
+    by_fix: dict[str, list[int]] = {}
+    for a in trace.attempts():
+        if a.connection.source_rule == "fix":
+            by_fix.setdefault(a.sender, []).append(a.serial)
+
+    def turn(server: str, message: str) -> int:
+        first = trace.first_attempt(message)
+        return bisect.bisect_left(by_fix.get(server, []), first.serial) if first is not None else 0
+
+    return turn
 
 
 def _bind_checks(lab: LiveLab, original: Scenario, world: World) -> list[BindCheck]:

@@ -26,7 +26,7 @@ from ipaddress import IPv4Address
 from typing import Literal
 
 from .. import rfc1006
-from ..rfc1006 import TPDU, ConnectConfirm, ConnectRequest, DisconnectRequest, Framer, ProtocolError
+from ..rfc1006 import TPDU, ConnectConfirm, ConnectRequest, DisconnectRequest, Framer, ProtocolError, next_ref
 from ..sim.eventlog import Event
 from ..sim.receiver import decide
 from ..sim.world import World
@@ -282,7 +282,7 @@ class ReceivingMta:
                 self._switchboard.put(seen)
                 with self._lock:
                     self._events.extend(seen.events)
-                    self._ref += 1
+                    self._ref = next_ref(self._ref)
                     ref = self._ref
                 if seen.accepted:
                     cc = ConnectConfirm(dst_ref=first.src_ref, src_ref=ref, calling=first.calling, called=first.called)
@@ -295,6 +295,8 @@ class ReceivingMta:
                 self._note(f"protocol error from {who}: {exc}; connection closed")
             except OSError as exc:
                 self._note(f"connection from {who} broke: {errno_name(exc)}")
+            except Exception as exc:  # a handler thread must not die with a traceback per connection
+                self._note(f"connection from {who} failed: {type(exc).__name__}: {exc}; connection closed")
 
     def _decide(self, peer: tuple[str, int], cr: ConnectRequest) -> Seen:
         """The model's receiver decision (:func:`~xcon_teach.sim.receiver.decide`), applied to the

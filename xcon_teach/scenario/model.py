@@ -9,8 +9,8 @@ Its parts are the records of :mod:`.elements`.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .elements import Cluster, Connector, Firewall, Host, Hypothesis, ScenarioFields, Server, Stack
 from .names import fold
@@ -38,11 +38,23 @@ class Scenario(ScenarioFields):
     'ip'
     """
 
+    _index: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False, hash=False)
+    """The lookups below by folded name, made once: a run asks them for every attempt and failover."""
+
     def __post_init__(self) -> None:
         # Validation also spells every reference the way its target was defined ("exa" -> "EXA"),
         # so the rest of the package can compare names exactly.
         for name, value in validate(self).items():
             object.__setattr__(self, name, value)
+        index: dict[str, dict[str, Any]] = {  # reversed: the first of a name wins, as a scan would find it
+            "host": {fold(h.name): h for h in reversed(self.hosts)},
+            "server": {fold(sv.name): sv for sv in reversed(self.servers)},
+            "cluster": {fold(c.name): c for c in reversed(self.clusters)},
+        }
+        groups = {fold(c.virtual_name): c for c in reversed(self.clusters)}
+        index["cluster_of"] = {fold(sv.name): groups.get(fold(sv.host)) for sv in reversed(self.servers)}
+        index["cluster_of_node"] = {fold(n): c for c in reversed(self.clusters) for n in c.nodes}
+        object.__setattr__(self, "_index", index)
 
     # --- lookups (names are case-insensitive) -------------------------------------------------
 
@@ -56,10 +68,10 @@ class Scenario(ScenarioFields):
         return self._find("cluster", name, self.clusters)
 
     def _find(self, kind: str, name: str, items: tuple[_Named, ...]) -> _Named:
-        for item in items:
-            if fold(item.name) == fold(name):
-                return item
-        raise KeyError(f"no {kind} named {name!r}")
+        found: _Named | None = self._index[kind].get(fold(name))
+        if found is None:
+            raise KeyError(f"no {kind} named {name!r}")
+        return found
 
     def connector(self, server: str, remote: str | None = None) -> Connector:
         """The connector owned by ``server`` (to ``remote``, needed when it owns several)."""
@@ -73,17 +85,15 @@ class Scenario(ScenarioFields):
 
     def cluster_of(self, server: str) -> Cluster | None:
         """The cluster whose virtual server hosts ``server``, or None for a standalone server."""
-        host = self.server(server).host
-        for c in self.clusters:
-            if fold(c.virtual_name) == fold(host):
-                return c
-        return None
+        key = fold(server)
+        if key not in self._index["cluster_of"]:
+            raise KeyError(f"no server named {server!r}")
+        found: Cluster | None = self._index["cluster_of"][key]
+        return found
 
     def cluster_of_node(self, host: str) -> Cluster | None:
-        for c in self.clusters:
-            if any(fold(n) == fold(host) for n in c.nodes):
-                return c
-        return None
+        found: Cluster | None = self._index["cluster_of_node"].get(fold(host))
+        return found
 
     # --- edited copies ------------------------------------------------------------------------
 

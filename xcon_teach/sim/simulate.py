@@ -97,19 +97,25 @@ class _Run:
         self.turns: dict[str, int] = {}
         """Per server: the tries that presented a virtual IP by the fix so far (its turns, DOMAIN.md 9)."""
         self._queues: tuple[tuple[str, int], ...] | None = None
-        self._active = self.world.active_pairs()
+        self._shared: dict[object, object] = {}
+        """One copy of each value a failover makes again and again (the active nodes, its texts):
+        a cluster failing over every few seconds otherwise stores the same ones a million times."""
+        self._active = self._one(self.world.active_pairs())
         self._memo: dict[tuple[object, ...], object] = {}
-        """The rules' answers so far, by their arguments: the rules are pure, and a day of retries asks
-        the same questions 144 times (a failover makes a new world, so its answers are new ones)."""
+        """The rules' answers in the current world, by their arguments: the rules are pure, and a day
+        of retries asks the same questions 144 times. A failover makes a new world and empties it, so
+        it never holds more than one world's answers, however often clusters fail over."""
         self._last: dict[int, tuple[tuple[object, ...], Template, bool] | None] = {}
         """Per connector: the state of its last failed attempt, that attempt as a template, and
         whether a repetition of it has been checked against one made in full."""
-        self._worlds: list[World] = [self.world]
-        """Every world of the run, kept alive so that ``id(world)`` in a memo key is never reused."""
+
+    def _one(self, value: _T) -> _T:
+        """``value``, or the equal one stored before (see ``_shared``)."""
+        return self._shared.setdefault(value, value)  # type: ignore[return-value]
 
     def _rule(self, fn: Callable[..., _T], *args: object, **kwargs: object) -> _T:
-        """``fn(self.world, *args, **kwargs)``, asked once per world and arguments."""
-        key = (fn, id(self.world), args, tuple(kwargs.items()))
+        """``fn(self.world, *args, **kwargs)``, asked once per world and arguments (see ``_memo``)."""
+        key = (fn, args, tuple(kwargs.items()))
         if key not in self._memo:
             self._memo[key] = fn(self.world, *args, **kwargs)
         return self._memo[key]  # type: ignore[return-value]
@@ -248,7 +254,7 @@ class _Run:
         msgs = list(self.queue[c])
         if not msgs or self.assoc[c] is not None:
             return
-        state = (id(self.world), self.turns.get(conn.server, 0), tuple(msgs), self._queue_lengths())
+        state = (self._active, self.turns.get(conn.server, 0), tuple(msgs), self._queue_lengths())
         limit = tries(conn)
         last = self._last.get(c)
         start, number, serial = len(self.log), self.attempts[msgs[0]] + 1, self.serial + 1
@@ -438,20 +444,22 @@ class _Run:
         cluster = self.s.cluster(cluster_name)
         old = self.world.active[cluster.name]
         self.world = self.world.failed_over(cluster.name)
-        self._worlds.append(self.world)
-        self._active = self.world.active_pairs()
+        self._memo.clear()
+        self._active = self._one(tuple(self._one(pair) for pair in self.world.active_pairs()))
         new = self.world.active[cluster.name]
         text = (
             f"Cluster {cluster.name} fails over: {new} takes the group (network name {cluster.virtual_name}, "
             f"virtual IP {cluster.virtual_ip}) from {old} and registers {cluster.virtual_name} with WINS"
         )
-        self.emit(t, Note(kind="failover", actor=cluster.name, text=text, basis="DOC Q195462", claim="wins-cluster-name"))
+        self.emit(
+            t, Note(kind="failover", actor=cluster.name, text=self._one(text), basis="DOC Q195462", claim="wins-cluster-name")
+        )
         held = self.world.addresses(new)
         text = (
             f"{new}'s card now holds {', '.join(held)}: the virtual IP comes after {new}'s own address, "
             f"so an unbound socket on {new} gets {held[0]}"
         )
-        self.emit(t, Note(kind="addresses", actor=new, text=text, basis="MODEL"))
+        self.emit(t, Note(kind="addresses", actor=new, text=self._one(text), basis="MODEL"))
         for c, assoc in enumerate(self.assoc):
             if assoc is None:
                 continue

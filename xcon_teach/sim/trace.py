@@ -69,6 +69,7 @@ class Trace:
     event_log: Events
     _attempts: dict[str | None, Attempts[Attempt]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _ends: dict[str, tuple[int, Step]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _firsts: dict[str, Attempt] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -102,8 +103,21 @@ class Trace:
         return self._ends
 
     def first_attempt(self, message: str) -> Attempt | None:
-        """The first attempt that carried ``message`` (an id), or None if it was never tried."""
-        return next((a for a in self.attempts() if message in a.messages), None)
+        """The first attempt that carried ``message`` (an id), or None if it was never tried.
+
+        Found for every message in one pass, the first time any is asked for, so asking for each of
+        many messages costs one reading of the attempts in all.
+        """
+        if not self._firsts and self.messages:
+            waiting = {m.id for m in self.messages}
+            for a in self.attempts():
+                for m in a.messages:
+                    if m in waiting:
+                        waiting.discard(m)
+                        self._firsts[m] = a
+                if not waiting:
+                    break
+        return self._firsts.get(message)
 
     def steps_of(self, attempt: Attempt) -> tuple[Step, ...]:
         """The steps of one attempt, in order."""
