@@ -332,3 +332,58 @@ def test_a_world_made_by_failovers_is_the_world_made_from_its_active_nodes(data:
         assert [world.owner(ip) for ip in sorted(ips)] == [fresh.owner(ip) for ip in sorted(ips)]
         assert [world.mta_host(sv.name) for sv in s.servers] == [fresh.mta_host(sv.name) for sv in s.servers]
         assert [world.mta_on(h.name) for h in s.hosts] == [fresh.mta_on(h.name) for h in s.hosts]
+
+
+# -- the lab's "Compare with a kept run" on long runs ----------------------------------------------------
+
+
+def naive_difference(a: Trace, b: Trace) -> int | None:
+    """The first step where two runs part, read step by step (what the lab did before)."""
+    for i, (x, y) in enumerate(zip(a.steps, b.steps, strict=False)):
+        if (x.time, x.actor, x.kind, x.text) != (y.time, y.actor, y.kind, y.text):
+            return i
+    return None
+
+
+def _late_failover(s: Scenario, at: float) -> Scenario:
+    return s.replace(actions=(*s.actions, Action(at=at, failover="WOLFPACK")))
+
+
+PAIRS = {
+    "the same run": lambda: (days_of_refusal(3), days_of_refusal(3)),
+    "a longer run": lambda: (days_of_refusal(3), days_of_refusal(4)),
+    "a failover on day 2": lambda: (days_of_refusal(3), _late_failover(days_of_refusal(3), 1.5 * DAY + 1)),
+    "more retries": lambda: (days_of_refusal(3), days_of_refusal(3).with_retries("EXA", max_open_retries=200)),
+    "a slower pace": lambda: (days_of_refusal(2), days_of_refusal(2).with_retries("EXA", open_interval=601)),
+    "rounds, a message mid-round": lambda: (hub(4), hub(4, late=1250)),
+    "rounds, failovers": lambda: (hub(4), hub(4, every=700)),
+    "rounds, uneven": lambda: (hub(3, until=20000), hub(3, until=20000, uneven=True)),
+    "rounds, the same": lambda: (hub(5, until=20000), hub(5, until=20000)),
+}
+
+
+@pytest.mark.parametrize("name", list(PAIRS))
+def test_the_first_difference_of_two_compact_runs_is_the_one_step_by_step(name: str) -> None:
+    before, after = (simulate(s) for s in PAIRS[name]())
+    want = naive_difference(before, after)
+    assert compact.first_difference(before.steps, after.steps) == want
+    assert compact.first_difference(after.steps, before.steps) == want
+    if name.endswith("the same run") or name.endswith("the same"):
+        assert want is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(retrying(), st.sampled_from(["until", "retries", "interval"]), st.floats(0.3, 0.9))
+def test_the_first_difference_of_generated_pairs_is_the_one_step_by_step(data: dict[str, Any], change: str, k: float) -> None:
+    s = scenario_from_dict(data, source="generated")
+    if change == "until":
+        t = s.replace(until=s.until * k)
+    else:
+        c = s.connectors[0]
+        t = (
+            s.with_retries(c.server, remote=c.remote, max_open_retries=max(0, int(c.max_open_retries * k)))
+            if change == "retries"
+            else s.with_retries(c.server, remote=c.remote, open_interval=max(1.0, round(c.open_interval * k)))
+        )
+    before, after = simulate(s), simulate(t)
+    assert compact.first_difference(before.steps, after.steps) == naive_difference(before, after)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..scenario import Connector, Scenario
-from ..sim import Step, Trace
+from ..sim import Step, Trace, compact
 from ..sim.compact import Repeat
 from ..sim.steps import NOTABLE_KINDS
 
@@ -23,6 +23,7 @@ __all__ = [
     "focus",
     "grade",
     "interesting_frames",
+    "outcomes",
 ]
 
 INTERESTING = NOTABLE_KINDS
@@ -123,13 +124,31 @@ class Difference:
 
 def first_difference(before: Trace, after: Trace) -> Difference | None:
     """The first step where two runs differ (time, actor, kind or text), or None if they are the same."""
-    for i, (a, b) in enumerate(zip(before.steps, after.steps, strict=False)):
-        if (a.time, a.actor, a.kind, a.text) != (b.time, b.actor, b.kind, b.text):
-            return Difference(i, a, b)
+    i = compact.first_difference(before.steps, after.steps)
+    if i is not None:
+        return Difference(i, before.steps[i], after.steps[i])
     if len(before.steps) != len(after.steps):
         i = min(len(before.steps), len(after.steps))
         return Difference(i, before.steps[i] if i < len(before.steps) else None, after.steps[i] if i < len(after.steps) else None)
     return None
+
+
+def outcomes(trace: Trace, *, listed: int = 8) -> str:
+    """Each message's status (``m1 ndr; m2 delivered``), or, for more than ``listed`` messages, how
+    many ended each way (``5,000 messages: 5,000 ndr``).
+
+    >>> from xcon_teach import load_scenario, simulate
+    >>> outcomes(simulate(load_scenario("kb-q169113")))
+    'm1 ndr; m2 delivered'
+    >>> outcomes(simulate(load_scenario("kb-q169113")), listed=1)
+    '2 messages: 1 ndr, 1 delivered'
+    """
+    if len(trace.messages) <= listed:
+        return "; ".join(f"{m.id} {m.status}" for m in trace.messages)
+    counts: dict[str, int] = {}
+    for m in trace.messages:
+        counts[m.status] = counts.get(m.status, 0) + 1
+    return f"{len(trace.messages):,} messages: " + ", ".join(f"{n:,} {status}" for status, n in counts.items())
 
 
 def decisive_step(trace: Trace, f: Focus | None) -> int | None:

@@ -737,8 +737,7 @@ class Lab:
             self.comparison.value = "<i>Keep a run, change a setting, and see where the two runs part.</i>"
             return
         diff = logic.first_difference(self.before, self.trace)
-        outcome = "; ".join(f"{m.id} {m.status}" for m in self.trace.messages)
-        was = "; ".join(f"{m.id} {m.status}" for m in self.before.messages)
+        outcome, was = logic.outcomes(self.trace), logic.outcomes(self.before)
         text = "The two runs are the same." if diff is None else diff.describe()
         self.comparison.value = f"<div>{escape(text)}</div><div>before: {escape(was)}</div><div>now: {escape(outcome)}</div>"
         self._difference = diff

@@ -28,7 +28,19 @@ from typing import Any, Generic, TypeVar, overload
 from .eventlog import Event
 from .steps import Connection, Step, clock
 
-__all__ = ["FLAT_LIMIT", "Attempts", "Events", "Repeat", "StepLog", "Steps", "Template", "attempt_tail", "expand", "retry_tail"]
+__all__ = [
+    "FLAT_LIMIT",
+    "Attempts",
+    "Events",
+    "Repeat",
+    "StepLog",
+    "Steps",
+    "Template",
+    "attempt_tail",
+    "expand",
+    "first_difference",
+    "retry_tail",
+]
 
 FLAT_LIMIT = 50_000
 """A sequence of at most this many items is expanded once, on first read, and kept (a day of the
@@ -299,6 +311,62 @@ class Steps(_Blocks[Step]):
         for r in self._raw:
             yield n, r
             n += len(r) * r.width if isinstance(r, Repeat) else len(r)
+
+
+def _seen(st: Step) -> tuple[float, str, str, str]:
+    """What two runs are compared by, step by step: when, who, what and the sentence."""
+    return st.time, st.actor, st.kind, st.text
+
+
+def _shape(t: Template) -> tuple[object, ...]:
+    """All of a template that decides its repetitions' :func:`_seen` but their time and number."""
+    return (
+        t.interval,
+        t.limit,
+        tuple((st.actor, st.kind, st.text if h is None else h) for st, h in zip(t.steps, t.heads, strict=True)),
+    )
+
+
+def first_difference(a: Steps, b: Steps) -> int | None:
+    """The index of the first step at which ``a`` and ``b`` differ in time, actor, kind or text
+    (over the steps both have), or None if they agree on all of those.
+
+    Where both are in rounds of repetitions of the same shape, whole rounds are compared by their
+    times and attempt numbers alone, so two year-long runs are compared in about the time it takes
+    to read their distinct attempts, not their millions of steps.
+    """
+    segments = [list(a.raw()), list(b.raw())]
+    starts = [[start for start, _ in seg] for seg in segments]
+    n, i = min(len(a), len(b)), 0
+    while i < n:
+        at: list[tuple[int, list[Step] | Repeat]] = []
+        for seg, st in zip(segments, starts, strict=True):
+            k = bisect_right(st, i) - 1
+            at.append((st[k + 1] if k + 1 < len(st) else n, seg[k][1]))
+        (end_a, ra), (end_b, rb) = at
+        if isinstance(ra, Repeat) and isinstance(rb, Repeat):
+            ia, ib = i - starts[0][bisect_right(starts[0], i) - 1], i - starts[1][bisect_right(starts[1], i) - 1]
+            if ia % ra.width == 0 and ib % rb.width == 0 and len(ra.templates) == len(rb.templates):
+                r0, q0 = ia // ra.width, ib // rb.width
+                rounds = min(len(ra) - r0, len(rb) - q0, (n - i) // ra.width)
+                same = rounds > 0 and all(
+                    ra.numbers[j] + r0 == rb.numbers[j] + q0 and _shape(ra.templates[j]) == _shape(rb.templates[j])
+                    for j in range(len(ra.templates))
+                )
+                if same:
+                    agree = rounds
+                    for ta, tb in zip(ra.times, rb.times, strict=True):
+                        if ta[r0 : r0 + agree] != tb[q0 : q0 + agree]:
+                            agree = next(r for r in range(agree) if ta[r0 + r] != tb[q0 + r])
+                    i += agree * ra.width
+                    if agree == rounds:
+                        continue
+        stop = min(end_a, end_b, n)
+        for j in range(i, max(stop, i + 1)):
+            if _seen(a[j]) != _seen(b[j]):
+                return j
+        i = max(stop, i + 1)
+    return None
 
 
 class Events(_Blocks[Event]):

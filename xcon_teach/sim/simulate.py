@@ -98,8 +98,9 @@ class _Run:
         """Per server: the tries that presented a virtual IP by the fix so far (its turns, DOMAIN.md 9)."""
         self._queues: tuple[tuple[str, int], ...] | None = None
         self._shared: dict[object, object] = {}
-        """One copy of each value a failover makes again and again (the active nodes, its texts):
-        a cluster failing over every few seconds otherwise stores the same ones a million times."""
+        """One copy of each value a run makes again and again (the active nodes, a failover's texts,
+        the queue lengths): a cluster failing over every few seconds otherwise stores the same ones
+        a million times."""
         self._active = self._one(self.world.active_pairs())
         self._memo: dict[tuple[object, ...], object] = {}
         """The rules' answers in the current world, by their arguments: the rules are pure, and a day
@@ -216,7 +217,9 @@ class _Run:
     def _queue_lengths(self) -> tuple[tuple[str, int], ...]:
         """(connector label, messages waiting) for every connector, made again only after a queue changed."""
         if self._queues is None:
-            self._queues = tuple((c.label, len(q)) for c, q in zip(self.s.connectors, self.queue, strict=True))
+            self._queues = self._one(
+                tuple(self._one((c.label, len(q))) for c, q in zip(self.s.connectors, self.queue, strict=True))
+            )
         return self._queues
 
     def _list(self, msgs: list[int]) -> str:
