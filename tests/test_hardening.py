@@ -91,6 +91,24 @@ def test_control_characters_are_escaped_and_long_names_cut(tmp_path: Path) -> No
     assert len(one_line(cli("run", long))) <= 400
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["export", "--help"]])
+def test_help_into_a_full_disk_is_one_line_and_exit_1(argv: list[str]) -> None:
+    """The third attack: argparse ignores a failed write, so --help into /dev/full said nothing and exited 0."""
+    with open("/dev/full", "w") as full:
+        ran = subprocess.run(
+            [sys.executable, "-m", "xcon_teach", *argv], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+    assert "cannot write the output: No space left on device" in one_line(ran, status=1)
+
+
+def test_a_usage_error_with_stderr_full_still_exits_2() -> None:
+    with open("/dev/full", "w") as full:
+        ran = subprocess.run(
+            [sys.executable, "-m", "xcon_teach", "run", "--bogus"], stdout=subprocess.PIPE, stderr=full, cwd=ROOT
+        )
+    assert ran.returncode == 2 and ran.stdout == b""
+
+
 def test_output_streams_that_fail(tmp_path: Path) -> None:
     with open("/dev/full", "w") as full:
         ran = subprocess.run(

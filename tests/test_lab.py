@@ -320,7 +320,7 @@ def test_keeping_a_long_run_compares_its_rounds_not_its_every_step(monkeypatch: 
     """The third attack: "Compare with a kept run" on 5,000 messages a day apart blocked for 95 s,
     reading all 12 million steps of both runs. Now identical rounds are compared by their times."""
     from xcon_teach.scenario import Message
-    from xcon_teach.sim import compact
+    from xcon_teach.sim import Step, compact
 
     base = load_scenario("kb-q169113")
     c = base.connectors[1]
@@ -330,9 +330,14 @@ def test_keeping_a_long_run_compares_its_rounds_not_its_every_step(monkeypatch: 
         until=40 * 86400.0 + 90000,
     )
     lab = Lab(s)
-    made = []
+    made: list[int] = []
     chunk = compact.Repeat.chunk
-    monkeypatch.setattr(compact.Repeat, "chunk", lambda self, r: made.append(r) or chunk(self, r))
+
+    def counted(self: compact.Repeat, r: int) -> tuple[Step, ...]:
+        made.append(r)
+        return chunk(self, r)
+
+    monkeypatch.setattr(compact.Repeat, "chunk", counted)
     lab.controls["compare:keep"].click()
     assert "The two runs are the same." in lab.comparison.value
     assert "40 messages: 40 ndr" in lab.comparison.value  # counted, not listed one by one

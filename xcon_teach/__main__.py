@@ -30,6 +30,21 @@ class _Parser(argparse.ArgumentParser):
         help_for = " ".join([PROG, *command])
         self.exit(2, one_line(f"{PROG}: {where}{message} (see {help_for} --help)") + "\n")
 
+    def _print_message(self, message: str, file: TextIO | None = None) -> None:  # type: ignore[override]
+        # argparse ignores a failed write: --help into a full disk said nothing and exited 0.
+        # Written and flushed here, the failure reaches main, which reports it in one line.
+        if message:
+            stream = file or sys.stderr
+            if stream is None:
+                return
+            try:
+                stream.write(message)
+                stream.flush()
+            except OSError:
+                if stream is not sys.stderr:
+                    raise
+                # A usage error with stderr full or gone: nothing can say it, the status (2) still does.
+
 
 def _seconds(text: str) -> float:
     try:
@@ -325,7 +340,15 @@ def _main(argv: Sequence[str] | None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
             stream.reconfigure(encoding="utf-8")  # names and titles are not always ASCII
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help printed (0), or argparse named a bad argument on stderr (2)
+        return done.code if isinstance(done.code, int) else 2 if done.code else 0
+    except BrokenPipeError:  # `xcon-teach --help | head -1`
+        return 0
+    except OSError as exc:  # --help into a full disk
+        _say(f"{PROG}: cannot write the output: {exc.strerror or exc}")
+        return 1
     out = sys.stdout
     if out is None:
         _say(f"{PROG}: standard output is closed: nothing to write to (redirect it to a file or /dev/null)")
