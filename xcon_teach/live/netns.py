@@ -24,6 +24,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -72,6 +73,52 @@ def write_marker(prefix: str, names: Sequence[str]) -> None:
 
 def remove_marker(prefix: str) -> None:
     (MARKERS / prefix).unlink(missing_ok=True)
+
+
+_WATCHER = r"""
+import pathlib, signal, subprocess, sys
+for name in ("SIGINT", "SIGHUP", "SIGQUIT", "SIGTERM", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGPIPE"):
+    signal.signal(getattr(signal, name), signal.SIG_IGN)
+try:
+    sys.stdin.buffer.read()  # until the run's process ends, however it ends
+except OSError:
+    pass
+marker = pathlib.Path(sys.argv[1]) / sys.argv[2]
+try:
+    made = marker.read_text().splitlines()[1:]
+except OSError:
+    sys.exit(0)  # the run cleaned up after itself
+listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10).stdout
+doomed = [n for n in made if n in {line.split()[0] for line in listed.splitlines() if line.strip()}]
+if doomed:
+    subprocess.run(["ip", "-force", "-batch", "-"], input="".join(f"netns del {n}\n" for n in doomed),
+                   capture_output=True, text=True, timeout=10)
+marker.unlink(missing_ok=True)
+"""
+"""What :func:`watch` runs: wait for the end of the run's process, then delete what its marker lists."""
+
+
+def watch(prefix: str) -> subprocess.Popen[bytes] | None:
+    """Start a watcher that deletes the run's namespaces if its process dies without doing it.
+
+    A signal handler cannot help against SIGKILL, and SIGSEGV, SIGBUS, SIGFPE and SIGILL report a
+    fault in the process itself, whose default (a core dump) is worth keeping. So a small process
+    of its own session (a Ctrl-C at the terminal does not reach it) holds the read end of a pipe
+    whose write end only the run holds: when the run ends, normally or killed by any signal, the
+    kernel closes the pipe, and the watcher deletes the namespaces named in the run's marker if
+    they are still there (after a normal end they are gone and it just exits). None if it could
+    not start; the signal handlers and ``--cleanup`` still work then.
+    """
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _WATCHER, str(MARKERS), prefix],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return None
 
 
 _CLONE_NEWNET = 0x40000000
@@ -247,8 +294,9 @@ TERMINATING = tuple(
     )
 )  # fmt: skip
 """Every signal whose default action ends the process and that a program may catch, real-time
-signals included (SIGKILL and SIGSTOP cannot be caught, ``--cleanup`` is for them; SIGSEGV, SIGBUS,
-SIGFPE and SIGILL report a fault in the process itself and keep their default)."""
+signals included. SIGKILL cannot be caught, and SIGSEGV, SIGBUS, SIGFPE and SIGILL report a fault
+in the process itself and keep their default: for those, the run's watcher (:func:`watch`) deletes
+the namespaces once the process is gone, and ``--cleanup`` is there if even that was killed."""
 
 
 @contextmanager
@@ -338,6 +386,7 @@ class Network:
     subnet: ipaddress.IPv4Network
     hosts: tuple[str, ...]
     created: list[str] = field(default_factory=list)
+    _watcher: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def bridge(self) -> str:
@@ -361,6 +410,7 @@ class Network:
         # mark them as this process's, so that --cleanup after a kill knows them for ours.
         write_marker(self.prefix, names)
         self.created = names
+        self._watcher = watch(self.prefix)
         _ip(
             [],
             [f"netns add {n}" for n in names]
@@ -405,6 +455,7 @@ class Network:
     def destroy(self) -> None:
         """Delete every namespace this network made (the veths and the bridge go with them)."""
         if not self.created:
+            self._stop_watching()
             return
         existing = set(namespaces())
         doomed = [n for n in self.created if n in existing]
@@ -412,3 +463,16 @@ class Network:
             _ip(["-force"], [f"netns del {n}" for n in doomed], check=False)
         self.created = []
         remove_marker(self.prefix)
+        self._stop_watching()
+
+    def _stop_watching(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is None:
+            return
+        if watcher.stdin is not None:
+            watcher.stdin.close()  # the marker is gone: the watcher finds nothing to do and exits
+        try:
+            watcher.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+            watcher.wait()
