@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -56,6 +58,21 @@ def simulate_traced(s: Scenario) -> tuple[Trace, int]:
         return trace, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+@contextmanager
+def count_expansions() -> Iterator[list[int]]:
+    """The rounds of repetitions made into steps while the block runs (``Repeat.chunk`` calls)."""
+    made: list[int] = []
+    chunk = compact.Repeat.chunk
+
+    def counted(self: compact.Repeat, r: int) -> tuple[Any, ...]:
+        made.append(r)
+        return chunk(self, r)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compact.Repeat, "chunk", counted)
+        yield made
 
 
 def assert_same(a: Trace, b: Trace) -> None:
@@ -387,3 +404,15 @@ def test_the_first_difference_of_generated_pairs_is_the_one_step_by_step(data: d
         )
     before, after = simulate(s), simulate(t)
     assert compact.first_difference(before.steps, after.steps) == naive_difference(before, after)
+
+
+def test_transcript_and_json_write_rounds_from_their_templates() -> None:
+    """The third attack: the transcript of 5,000 messages took 82 s and its JSON 146 s, making every
+    step. Now a round of repetitions is written from its templates (the same bytes: assert_same)."""
+    trace = simulate(days_of_refusal(30))
+    with count_expansions() as made:
+        text, data = trace.to_text(), trace.to_json()
+    assert made == [] and trace.steps.repetitions == 30 * 142
+    assert text.count("\n") == len(trace.steps) and len(json.loads(data)["steps"]) == len(trace.steps)
+    reference = _Run(days_of_refusal(30), repeat=False).run()
+    assert text == reference.to_text() and data == reference.to_json()

@@ -316,11 +316,12 @@ def test_a_kept_run_is_forgotten_when_the_scenario_changes() -> None:
     assert lab.before is None and "Keep a run" in lab.comparison.value
 
 
-def test_keeping_a_long_run_compares_its_rounds_not_its_every_step(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keeping_a_long_run_compares_its_rounds_not_its_every_step() -> None:
     """The third attack: "Compare with a kept run" on 5,000 messages a day apart blocked for 95 s,
     reading all 12 million steps of both runs. Now identical rounds are compared by their times."""
     from xcon_teach.scenario import Message
-    from xcon_teach.sim import Step, compact
+
+    from .test_compact import count_expansions
 
     base = load_scenario("kb-q169113")
     c = base.connectors[1]
@@ -330,15 +331,8 @@ def test_keeping_a_long_run_compares_its_rounds_not_its_every_step(monkeypatch: 
         until=40 * 86400.0 + 90000,
     )
     lab = Lab(s)
-    made: list[int] = []
-    chunk = compact.Repeat.chunk
-
-    def counted(self: compact.Repeat, r: int) -> tuple[Step, ...]:
-        made.append(r)
-        return chunk(self, r)
-
-    monkeypatch.setattr(compact.Repeat, "chunk", counted)
-    lab.controls["compare:keep"].click()
+    with count_expansions() as made:
+        lab.controls["compare:keep"].click()
     assert "The two runs are the same." in lab.comparison.value
     assert "40 messages: 40 ndr" in lab.comparison.value  # counted, not listed one by one
     assert len(made) < 100, len(made)  # 40 x 141 repetitions, none of them expanded to compare

@@ -39,6 +39,8 @@ __all__ = [
     "attempt_tail",
     "expand",
     "first_difference",
+    "render_events",
+    "render_steps",
     "retry_tail",
 ]
 
@@ -367,6 +369,118 @@ def first_difference(a: Steps, b: Steps) -> int | None:
                 return j
         i = max(stop, i + 1)
     return None
+
+
+def _pieces(shown: str, when: str, said: str | None) -> tuple[str, str, str] | None:
+    """``shown`` cut around its time (``when``) and then its text (``said``): (before the time,
+    between, after the text); None if they are not there in that order."""
+    i = shown.find(when)
+    if i < 0:
+        return None
+    if said is None:
+        return shown[:i], shown[i + len(when) :], ""
+    j = shown.find(said, i + len(when))
+    if j < 0:
+        return None
+    return shown[:i], shown[i + len(when) : j], shown[j + len(said) :]
+
+
+_Plan = list[tuple[str, str, str, str, str | None]]
+"""Per step of a template: before its time, between, after its text, the text or its head, the kind
+whose tail is added (None for a text that does not change)."""
+
+
+def render_steps(
+    steps: Steps,
+    render: Callable[[Step], str],
+    when: Callable[[float], str],
+    say: Callable[[str], str],
+    sep: str,
+) -> Iterator[str]:
+    """``render(step)`` of every step, in chunks of items joined by ``sep`` (a stored run of steps,
+    or a round of repetitions at a time), for the transcript and the JSON of a long trace.
+
+    ``render(step)`` must show the step's time as ``when(time)`` and, after it, its text as
+    ``say(text)``, the rest fixed: then a round of repetitions is written from its templates'
+    renderings, cut around those two, without making its steps (about ten times faster). The
+    cut is checked on each template's first repetition, made in full; where it does not hold,
+    the steps are made.
+    """
+    for _, r in steps.raw():
+        if not isinstance(r, Repeat):
+            if r:
+                yield sep.join(map(render, r))
+            continue
+        plans: list[_Plan] | None = []
+        for j, t in enumerate(r.templates):
+            plan: _Plan = []
+            for st, head in zip(t.steps, t.heads, strict=True):
+                cut = _pieces(render(st), when(st.time), say(st.text))
+                if cut is None:
+                    break
+                plan.append((*cut, st.text if head is None else head, None if head is None else st.kind))
+            first = expand(t, *r.made(0, j)) if len(plan) == len(t.steps) else ()
+            if plans is not None and first and _round(t, plan, *r.made(0, j)[:2], when, say) == list(map(render, first)):
+                plans.append(plan)
+            else:
+                plans = None
+        if plans is None:
+            for k in range(len(r)):
+                yield sep.join(map(render, r.chunk(k)))
+            continue
+        for k in range(len(r)):
+            out: list[str] = []
+            for j, (t, plan) in enumerate(zip(r.templates, plans, strict=True)):
+                out += _round(t, plan, r.times[j][k], r.numbers[j] + k, when, say)
+            yield sep.join(out)
+
+
+def _round(
+    t: Template,
+    plan: _Plan,
+    time: float,
+    number: int,
+    when: Callable[[float], str],
+    say: Callable[[str], str],
+) -> list[str]:
+    """The renderings of template ``t``'s steps made at ``time`` as attempt ``number`` (see :func:`expand`)."""
+    w = when(time)
+    out = []
+    for before, between, after, text, kind in plan:
+        if kind == "attempt":
+            text += attempt_tail(number, t.limit)
+        elif kind is not None:
+            text += retry_tail(time + t.interval, number + 1, t.limit)
+        out.append(before + w + between + say(text) + after)
+    return out
+
+
+def render_events(events: Events, render: Callable[[Event], str], when: Callable[[float], str], sep: str) -> Iterator[str]:
+    """``render(event)`` of every event, in chunks joined by ``sep``, a round of repetitions at a time
+    written from its templates' renderings cut around ``when(time)`` (as :func:`render_steps`)."""
+    for _, seg in events.segments():
+        if not isinstance(seg, _Block) or not isinstance(seg.make, _Retimed):
+            if isinstance(seg, _Block):
+                for k in range(seg.count):
+                    yield sep.join(map(render, seg.block(k)))
+            elif seg:
+                yield sep.join(map(render, seg))
+            continue
+        retimed = seg.make
+        cuts = [[_pieces(render(e), when(e.time), None) for e in logged] for logged in retimed.events]
+        if any(c is None for cut in cuts for c in cut) or sep.join(
+            [c[0] + when(times[0]) + c[1] for cut, times in zip(cuts, retimed.times, strict=True) for c in cut if c]
+        ) != sep.join(map(render, seg.block(0))):
+            for k in range(seg.count):
+                yield sep.join(map(render, seg.block(k)))
+            continue
+        plans = [[c for c in cut if c is not None] for cut in cuts]
+        for k in range(seg.count):
+            out = []
+            for plan, times in zip(plans, retimed.times, strict=True):
+                w = when(times[k])
+                out += [before + w + between for before, between, _ in plan]
+            yield sep.join(out)
 
 
 class Events(_Blocks[Event]):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TextIO
 
 from ..text import columns
 from .attempts import Attempt, group_attempts
-from .compact import Attempts, Events, Steps
+from .compact import Attempts, Events, Steps, render_events, render_steps
 from .eventlog import Event
 from .steps import Step, clock
 
@@ -151,33 +151,34 @@ class Trace:
         def dumps(value: object, depth: int) -> str:
             return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * depth)
 
-        def items(rows: Sequence[Step] | Sequence[Event]) -> None:
-            if not rows:
-                out.write("[]")
-                return
+        def items(chunks: Iterable[str]) -> None:
             sep = "[\n    "
-            for row in rows:
-                out.write(sep + _flat_object(row.to_dict()))
+            for chunk in chunks:
+                out.write(sep + chunk)
                 sep = ",\n    "
-            out.write("\n  ]")
+            out.write("[]" if sep.startswith("[") else "\n  ]")
+
+        between = ",\n    "
 
         out.write('{\n  "title": ' + dumps(self.scenario.title, 1))
         out.write(',\n  "hypothesis": ' + dumps(self.scenario.hostname_stack, 1))
         out.write(',\n  "messages": ' + dumps([m.to_dict() for m in self.messages], 1))
         out.write(',\n  "event_log": ')
-        items(self.event_log)
+        items(render_events(self.event_log, _event_item, _SCALAR, between))
         out.write(',\n  "steps": ')
-        items(self.steps)
+        items(render_steps(self.steps, _step_item, _SCALAR, _SCALAR, between))
         out.write("\n}\n")
 
     def to_text(self) -> str:
         """The transcript: one line a step."""
-        return "".join(s.line() + "\n" for s in self.steps)
+        text = io.StringIO()
+        self.write_text(text)
+        return text.getvalue()
 
     def write_text(self, out: TextIO) -> None:
-        """Write ``to_text()`` to ``out`` a step at a time."""
-        for s in self.steps:
-            out.write(s.line() + "\n")
+        """Write ``to_text()`` to ``out`` a stored run of steps or a round of repetitions at a time."""
+        for chunk in render_steps(self.steps, Step.line, clock, str, "\n"):
+            out.write(chunk + "\n")
 
     def outcome_table(self) -> str:
         """A small table of message outcomes, for notebooks and the lab (no trailing newline).
@@ -203,6 +204,14 @@ class Trace:
 
 
 _SCALAR = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _step_item(st: Step) -> str:
+    return _flat_object(st.to_dict())
+
+
+def _event_item(e: Event) -> str:
+    return _flat_object(e.to_dict())
 
 
 def _flat_object(d: dict[str, object]) -> str:
