@@ -7,11 +7,13 @@ for a failure of the machine (a full disk), with no partial output file left beh
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -273,6 +275,31 @@ def test_the_command_line_starts_on_a_few_small_modules_so_an_early_interrupt_is
     code = "import sys, xcon_teach.__main__; print(sorted(m for m in sys.modules if m.startswith('xcon_teach')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert loaded.strip() == "['xcon_teach', 'xcon_teach.__main__', 'xcon_teach.errors', 'xcon_teach.text']"
+    # The console script's entry point loads even those inside its try; before it, nothing but sys.
+    code = "import sys; b = set(sys.modules); import xcon_teach._start; print(sorted(set(sys.modules) - b))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert loaded.strip() == "['xcon_teach', 'xcon_teach._start']"
+    project = (ROOT / "pyproject.toml").read_text()
+    assert 'xcon-teach = "xcon_teach._start:main"' in project
+
+
+def test_an_interrupt_while_the_command_line_loads_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from xcon_teach import _start
+
+    real = builtins.__import__
+
+    def interrupted(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "__main__" or name.endswith("xcon_teach.__main__"):
+            raise KeyboardInterrupt
+        return real(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "xcon_teach.__main__", raising=False)
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert _start.main() == 130 and err.getvalue() == "xcon-teach: interrupted\n"
 
 
 def test_an_interrupt_inside_main_is_one_line_and_status_130(tmp_path: Path) -> None:
@@ -284,7 +311,7 @@ def test_an_interrupt_inside_main_is_one_line_and_status_130(tmp_path: Path) -> 
     base = load_scenario("kb-q169113")
     c = base.connectors[1]
     many = base.replace(
-        messages=tuple(Message(at=i * 86400.0, sender=c.server, recipient=c.remote) for i in range(500)), until=500 * 86400.0
+        messages=tuple(Message(at=i * 86400.0, sender=c.server, recipient=c.remote) for i in range(4000)), until=4000 * 86400.0
     )
     (tmp_path / "long.toml").write_text(many.to_toml())
     p = subprocess.Popen(
@@ -294,7 +321,7 @@ def test_an_interrupt_inside_main_is_one_line_and_status_130(tmp_path: Path) -> 
         text=True,
         cwd=ROOT,
     )
-    time.sleep(1.5)  # well inside main: writing 1.2 million lines of transcript
+    time.sleep(1.5)  # well inside main: simulating 11 years, then writing 9.8 million lines of transcript
     p.send_signal(signal.SIGINT)
     err = p.communicate(timeout=60)[1]
     assert p.returncode == 130 and err == "xcon-teach: interrupted\n", err

@@ -32,6 +32,7 @@ LAYERS = {
     "xcon_teach.classroom": 5,
     "xcon_teach.__init__": 6,
     "xcon_teach.__main__": 6,
+    "xcon_teach._start": 6,
 }
 
 

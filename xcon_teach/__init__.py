@@ -16,11 +16,12 @@ first use.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
-from .errors import ScenarioError, UsageError, XconError
-
+TYPE_CHECKING = False  # not typing's: importing typing alone takes longer than all of this module
 if TYPE_CHECKING:
+    from typing import Any
+
+    from .errors import ScenarioError, UsageError, XconError
     from .lab import Lab
     from .scenario import Scenario, load_scenario, loads_scenario
     from .sim import Step, Trace, simulate
@@ -41,6 +42,9 @@ __all__ = [
 __version__ = "0.1.0"
 
 _WHERE = {
+    "ScenarioError": ".errors",
+    "UsageError": ".errors",
+    "XconError": ".errors",
     "Scenario": ".scenario",
     "load_scenario": ".scenario",
     "loads_scenario": ".scenario",
@@ -49,9 +53,9 @@ _WHERE = {
     "simulate": ".sim",
     "Lab": ".lab",
 }
-"""Where each name lives, loaded on first use: the command line starts without the core (so that
-an interrupt while it starts is its own one line, not a traceback), and the lab pulls in
-ipywidgets and matplotlib only when someone asks for it."""
+"""Where each name lives, loaded on first use: the command line starts on nothing but this
+module and :mod:`._start` (so that an interrupt while it starts is its own one line, not a
+traceback), and the lab pulls in ipywidgets and matplotlib only when someone asks for it."""
 
 
 def __getattr__(name: str) -> Any:
