@@ -109,7 +109,11 @@ class Template:
                 heads.append(st.text[: len(st.text) - len(tail)])
             else:
                 return None
-        connections = tuple({k: getattr(st.connection, k) for k in _CONNECTION_FIELDS} for st in steps)
+        fields: dict[int, dict[str, Any]] = {}  # one record for the steps that share a connection
+        for st in steps:
+            if id(st.connection) not in fields:
+                fields[id(st.connection)] = {k: getattr(st.connection, k) for k in _CONNECTION_FIELDS}
+        connections = tuple(fields[id(st.connection)] for st in steps)
         return cls(tuple(steps), start, number, first.serial, interval, limit, tuple(heads), connections)
 
 
