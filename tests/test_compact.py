@@ -327,6 +327,19 @@ def test_frequent_failovers_read_the_same_and_stay_small(every: float) -> None:
         assert compact_trace.steps.repetitions == simulate(load_scenario("kb-q169113")).steps.repetitions == 141
 
 
+@pytest.mark.parametrize("until", [600.0, 601.0, 3600.0])
+def test_tries_between_failovers_repeat_the_world_they_meet_again(until: float) -> None:
+    """A try every second and a failover every second (the third attack's 764 MB day): each try meets
+    the other world than the last one, so the connector remembers a few states, not one. A run that
+    ends with messages still queued must show the address of the try that really came last."""
+    s = failing_over(load_scenario("kb-q169113"), 1.0, until).with_retries("EXCLUS", open_interval=1, max_open_retries=1000)
+    compact_trace, reference, run = both(s)
+    assert run.mismatches == 0
+    assert_same(compact_trace, reference)
+    assert compact_trace.message("m1").status == ("queued" if until < 1000 else "ndr")  # 1,001 tries, a second apart
+    assert compact_trace.steps.repetitions > 0.9 * len(compact_trace.attempts("EXCLUS->EXA"))
+
+
 def test_a_failover_every_second_for_a_day_stays_small() -> None:
     trace, peak = simulate_traced(failing_over(load_scenario("kb-q169113"), 1.0, DAY))
     assert len(trace.steps) > 2 * 86_400

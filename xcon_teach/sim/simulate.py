@@ -73,6 +73,24 @@ class _Association:
     carried: list[int]
 
 
+RECENT_STATES = 4
+"""Failed attempts a connector remembers, by their state, to repeat (two worlds that alternate
+as a cluster fails over between tries need two)."""
+
+_UNSET = "\x00unset"
+"""Marks a message address an attempt did not set (never an address: those are checked IPs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A failed attempt remembered by its state: its template, whether a repetition of it has been
+    checked against one made in full, and what it set of each message's addresses."""
+
+    template: Template
+    checked: bool
+    addresses: tuple[tuple[str | None, str | None], ...]
+
+
 class _Run:
     def __init__(self, s: Scenario, *, repeat: bool = True) -> None:
         self.s = s
@@ -106,9 +124,9 @@ class _Run:
         """The rules' answers in the current world, by their arguments: the rules are pure, and a day
         of retries asks the same questions 144 times. A failover makes a new world and empties it, so
         it never holds more than one world's answers, however often clusters fail over."""
-        self._last: dict[int, tuple[tuple[object, ...], Template, bool] | None] = {}
-        """Per connector: the state of its last failed attempt, that attempt as a template, and
-        whether a repetition of it has been checked against one made in full."""
+        self._recent: dict[int, dict[tuple[object, ...], _Known]] = {}
+        """Per connector: the states of its last few failed attempts (at most RECENT_STATES), each
+        with that attempt as a template (see :class:`_Known`)."""
 
     def _one(self, value: _T) -> _T:
         """``value``, or the equal one stored before (see ``_shared``)."""
@@ -198,7 +216,7 @@ class _Run:
                 time=t,
                 actor=note.actor,
                 kind=note.kind,
-                text=note.text,
+                text=self._one(note.text),
                 basis=note.basis,
                 claim=note.claim,
                 active=self._active,
@@ -246,12 +264,13 @@ class _Run:
     def attempt(self, t: float, c: int) -> None:
         """Connector ``c`` tries to open an association for its queue.
 
-        An attempt made in the same state as the connector's last failed one (the same world,
-        turn, messages and queues) and that will not be any message's last is the same attempt
-        again, a later time and number aside: it is stored as a repetition of that one
-        (:mod:`.compact`) without asking the rules again. The first repetition of each attempt is
-        made in full and compared with its expansion, so a repetition is only ever stored where
-        it is exact.
+        An attempt made in the same state as one of the connector's last few failed ones (the
+        same world, turn, messages and queues) and that will not be any message's last is the
+        same attempt again, a later time and number aside: it is stored as a repetition of that
+        one (:mod:`.compact`) without asking the rules again. Remembering a few states, not only
+        the last, lets a connector whose cluster fails over between its tries (the world
+        alternating) repeat too. The first repetition of each attempt is made in full and
+        compared with its expansion, so a repetition is only ever stored where it is exact.
         """
         conn = self.s.connectors[c]
         msgs = list(self.queue[c])
@@ -259,28 +278,60 @@ class _Run:
             return
         state = (self._active, self.turns.get(conn.server, 0), tuple(msgs), self._queue_lengths())
         limit = tries(conn)
-        last = self._last.get(c)
+        recent = self._recent.setdefault(c, {})
+        known = recent.pop(state, None)
         start, number, serial = len(self.log), self.attempts[msgs[0]] + 1, self.serial + 1
-        if self.repeat and last is not None and last[0] == state and all(self.attempts[m] + 1 < limit for m in msgs):
-            template, checked = last[1], last[2]
-            if checked:
+        if self.repeat and known is not None and all(self.attempts[m] + 1 < limit for m in msgs):
+            if known.checked:
                 for m in msgs:
                     self.attempts[m] += 1
                 self.serial = serial
-                self.log.repeat(template, t, number, serial)
+                self._set_addresses(msgs, known.addresses)
+                self.log.repeat(known.template, t, number, serial)
                 self.engine.schedule(t + conn.open_interval, ATTEMPT, c, ("attempt", c))
+                self._remember(recent, state, known)
                 return
-            self._attempt(t, c, conn, msgs, limit)
-            if self.log.since(start) == list(expand(template, t, number, serial)):
+            addresses = self._attempt_tracked(t, c, conn, msgs, limit)
+            if self.log.since(start) == list(expand(known.template, t, number, serial)) and addresses == known.addresses:
                 self.log.truncate(start)
-                self.log.repeat(template, t, number, serial)
-                self._last[c] = (state, template, True)
+                self.log.repeat(known.template, t, number, serial)
+                self._remember(recent, state, dataclasses.replace(known, checked=True))
                 return
             self.mismatches += 1
         else:
-            self._attempt(t, c, conn, msgs, limit)
+            addresses = self._attempt_tracked(t, c, conn, msgs, limit)
         made = Template.of(self.log.since(start), start, conn.open_interval, limit) if len(self.log) > start else None
-        self._last[c] = (state, made, False) if made is not None else None
+        if made is not None:
+            self._remember(recent, state, _Known(made, False, addresses))
+
+    def _remember(self, recent: dict[tuple[object, ...], _Known], state: tuple[object, ...], known: _Known) -> None:
+        recent[state] = known  # the most recent last
+        while len(recent) > RECENT_STATES:
+            del recent[next(iter(recent))]
+
+    def _attempt_tracked(
+        self, t: float, c: int, conn: Connector, msgs: list[int], limit: int
+    ) -> tuple[tuple[str | None, str | None], ...]:
+        """Make the attempt in full; return what it set of each message's addresses (wire, presented:
+        :data:`_UNSET` where it set nothing), so that a repetition of it can set the same."""
+        before = [(self.wire[m], self.presented[m]) for m in msgs]
+        for m in msgs:
+            self.wire[m] = self.presented[m] = _UNSET
+        self._attempt(t, c, conn, msgs, limit)
+        addresses = tuple((self.wire[m], self.presented[m]) for m in msgs)
+        for m, (wire, presented) in zip(msgs, before, strict=True):
+            if self.wire[m] is _UNSET:
+                self.wire[m] = wire
+            if self.presented[m] is _UNSET:
+                self.presented[m] = presented
+        return addresses
+
+    def _set_addresses(self, msgs: list[int], addresses: tuple[tuple[str | None, str | None], ...]) -> None:
+        for m, (wire, presented) in zip(msgs, addresses, strict=True):
+            if wire is not _UNSET:
+                self.wire[m] = wire
+            if presented is not _UNSET:
+                self.presented[m] = presented
 
     def _attempt(self, t: float, c: int, conn: Connector, msgs: list[int], limit: int) -> None:
         for m in msgs:
