@@ -339,3 +339,22 @@ def test_a_scenario_too_big_to_draw_is_refused_in_one_line_before_any_drawing(tm
     assert ran.returncode == 2 and ran.stderr.count("\n") == 1, ran.stderr
     assert ran.stderr.startswith("xcon-teach: hosts: this scenario (5003 hosts") and "pixels a picture holds" in ran.stderr
     assert not (tmp_path / "big.png").exists()
+
+
+def test_a_scenario_of_more_than_10000_messages_or_200000_failovers_is_refused_in_one_line(tmp_path: Path) -> None:
+    """The fourth attack: 100,000 messages took the live lab 312 s and 911 MB, 20,000 retried a day
+    apart an export 588 MB. The limits are stated and checked before anything runs."""
+    from xcon_teach.scenario import Action, Message
+    from xcon_teach.scenario.validate import MAX_ACTIONS, MAX_MESSAGES
+
+    base = load_scenario("kb-q169113")
+    c = base.connectors[1]
+    at_limit = base.replace(messages=tuple(Message(at=0, sender=c.server, recipient=c.remote) for _ in range(MAX_MESSAGES)))
+    assert len(at_limit.messages) == 10_000
+    with pytest.raises(ScenarioError, match=r"messages: at most 10,000 messages in a scenario .*\(got 10001\)"):
+        base.replace(messages=(*at_limit.messages, at_limit.messages[0]))
+    with pytest.raises(ScenarioError, match=r"actions: at most 200,000 scripted failovers .*\(got 200001\)"):
+        base.replace(actions=tuple(Action(at=1.0, failover="WOLFPACK") for _ in range(MAX_ACTIONS + 1)))
+    big = at_limit.to_toml() + '[[messages]]\nat = 0\nfrom = "EXCLUS"\nto = "EXA"\n'
+    line = one_line(cli("run", toml_with(tmp_path, big, "big.toml")))
+    assert "messages: at most 10,000 messages in a scenario" in line
