@@ -336,6 +336,7 @@ def test_tries_between_failovers_repeat_the_world_they_meet_again(until: float) 
     compact_trace, reference, run = both(s)
     assert run.mismatches == 0
     assert_same(compact_trace, reference)
+    assert_so_far(compact_trace)
     assert compact_trace.message("m1").status == ("queued" if until < 1000 else "ndr")  # 1,001 tries, a second apart
     assert compact_trace.steps.repetitions > 0.9 * len(compact_trace.attempts("EXCLUS->EXA"))
 

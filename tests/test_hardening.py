@@ -103,6 +103,15 @@ def test_help_into_a_full_disk_is_one_line_and_exit_1(argv: list[str]) -> None:
     assert "cannot write the output: No space left on device" in one_line(ran, status=1)
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"]])
+def test_help_with_stdout_closed_is_one_line_and_exit_1(argv: list[str]) -> None:
+    """The fourth attack: argparse printed the help on stderr instead and exited 0."""
+    ran = subprocess.run(
+        " ".join([sys.executable, "-m", "xcon_teach", *argv]) + " >&-", shell=True, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert "cannot write the output: standard output is closed" in one_line(ran, status=1)
+
+
 def test_a_usage_error_with_stderr_full_still_exits_2() -> None:
     with open("/dev/full", "w") as full:
         ran = subprocess.run(
@@ -341,7 +350,7 @@ def test_a_scenario_too_big_to_draw_is_refused_in_one_line_before_any_drawing(tm
     assert not (tmp_path / "big.png").exists()
 
 
-def test_a_scenario_of_more_than_10000_messages_or_200000_failovers_is_refused_in_one_line(tmp_path: Path) -> None:
+def test_a_scenario_of_more_than_10000_messages_or_100000_failovers_is_refused_in_one_line(tmp_path: Path) -> None:
     """The fourth attack: 100,000 messages took the live lab 312 s and 911 MB, 20,000 retried a day
     apart an export 588 MB. The limits are stated and checked before anything runs."""
     from xcon_teach.scenario import Action, Message
@@ -353,7 +362,7 @@ def test_a_scenario_of_more_than_10000_messages_or_200000_failovers_is_refused_i
     assert len(at_limit.messages) == 10_000
     with pytest.raises(ScenarioError, match=r"messages: at most 10,000 messages in a scenario .*\(got 10001\)"):
         base.replace(messages=(*at_limit.messages, at_limit.messages[0]))
-    with pytest.raises(ScenarioError, match=r"actions: at most 200,000 scripted failovers .*\(got 200001\)"):
+    with pytest.raises(ScenarioError, match=r"actions: at most 100,000 scripted failovers .*\(got 100001\)"):
         base.replace(actions=tuple(Action(at=1.0, failover="WOLFPACK") for _ in range(MAX_ACTIONS + 1)))
     big = at_limit.to_toml() + '[[messages]]\nat = 0\nfrom = "EXCLUS"\nto = "EXA"\n'
     line = one_line(cli("run", toml_with(tmp_path, big, "big.toml")))

@@ -423,6 +423,41 @@ def test_a_run_killed_by_a_signal_it_cannot_handle_is_cleaned_up_by_its_watcher(
             child.wait()
 
 
+@needs_root
+def test_a_run_killed_while_it_creates_its_namespaces_leaves_none(tmp_path: Path) -> None:
+    """The fourth attack: SIGKILL while `ip` was still adding 100 namespaces left 10-80 of them, and
+    no marker for --cleanup: the watcher had cleaned up and gone while the orphaned `ip` went on."""
+    kb = (Path(__file__).resolve().parents[1] / "xcon_teach" / "scenarios" / "kb-q169113.toml").read_text()
+    hosts = "".join(f'[hosts.X{i}]\naddresses = ["10.0.0.{100 + i}"]\n' for i in range(100))
+    path = tmp_path / "hosts100.toml"
+    path.write_text(kb.replace("[clusters.WOLFPACK]", hosts + "[clusters.WOLFPACK]"))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "xcon_teach", "live", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        stem = f"{netns.STEM}{child.pid}-"
+        deadline = time.monotonic() + 20
+        while not any(n.startswith(stem) for n in os.listdir("/run/netns")) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        child.kill()  # as the first namespaces appear: `ip` is still adding the rest
+        child.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and ([n for n in netns.namespaces() if n.startswith(stem)] or _marked(stem)):
+            time.sleep(0.1)
+        assert [n for n in netns.namespaces() if n.startswith(stem)] == [] and not _marked(stem)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        left = [n for n in netns.namespaces() if n.startswith(f"{netns.STEM}{child.pid}-")]
+        if left:
+            subprocess.run(["ip", "-force", "-batch", "-"], input="".join(f"netns del {n}\n" for n in left), text=True)
+
+
+def _marked(stem: str) -> bool:
+    return netns.MARKERS.is_dir() and any(m.name.startswith(stem) for m in netns.MARKERS.iterdir())
+
+
 def test_non_root_is_refused_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     for a in (args(), args(cleanup=True)):

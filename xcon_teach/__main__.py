@@ -7,6 +7,7 @@ Exit status 0 on success and 2 on bad input, with one clear line on stderr and n
 from __future__ import annotations
 
 import argparse
+import errno
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -34,6 +35,9 @@ class _Parser(argparse.ArgumentParser):
         # argparse ignores a failed write: --help into a full disk said nothing and exited 0.
         # Written and flushed here, the failure reaches main, which reports it in one line.
         if message:
+            if file is None and sys.stdout is None and sys.stderr is not None:
+                # --help with standard output closed: argparse would print it on stderr instead
+                raise OSError(errno.EBADF, "standard output is closed")
             stream = file or sys.stderr
             if stream is None:
                 return

@@ -24,7 +24,7 @@ Tally = tuple[int, int, int, float | None, bool]
 class _State:
     """The tallies and event counts as they stand; ``take`` folds a step in."""
 
-    __slots__ = ("attempt", "delivered", "is_open", "labels", "messages", "next_try", "returned", "route", "snapshot")
+    __slots__ = ("attempt", "delivered", "is_open", "labels", "messages", "next_try", "returned", "route")
 
     def __init__(self, trace: Trace) -> None:
         s = trace.scenario
@@ -36,45 +36,72 @@ class _State:
         self.is_open: dict[str, bool] = dict.fromkeys(self.labels, False)
         self.route = {(c.server, c.remote): c.label for c in s.connectors}
         self.messages = {m.id: m for m in trace.messages}
-        self.snapshot: dict[str, Tally] | None = None
+
+    def of(self, k: str) -> Tally:
+        """Connector ``k``'s tally as it stands."""
+        return self.delivered[k], self.returned[k], self.attempt[k], self.next_try[k], self.is_open[k]
 
     def now(self) -> dict[str, Tally]:
         """Each connector's tally as it stands."""
-        return {k: (self.delivered[k], self.returned[k], self.attempt[k], self.next_try[k], self.is_open[k]) for k in self.labels}
+        return {k: self.of(k) for k in self.labels}
 
-    def take(self, step: Step) -> dict[str, Tally]:
-        changed = True
+    def take(self, step: Step) -> str | None:
+        """Fold ``step`` in; return the connector whose tally it changed (a step changes one at most)."""
         if step.kind == "deliver" and step.message:
             m = self.messages[step.message]
             label = self.route[(m.sender, m.recipient)]
             self.delivered[label] += 1
             self.is_open[label] = self.is_open[label] and dict(step.queues)[label] > 0
-        elif step.kind == "accept" and step.connection:
-            self.is_open[step.connection.connector] = True
-        elif step.kind == "drop" and step.connection:
-            self.is_open[step.connection.connector] = False
-        elif step.kind == "ndr" and step.message:
+            return label
+        if step.kind == "ndr" and step.message:
             m = self.messages[step.message]
-            self.returned[self.route[(m.sender, m.recipient)]] += 1
-        elif step.kind == "attempt" and step.connection:
-            self.attempt[step.connection.connector] = step.connection.attempt
-            self.next_try[step.connection.connector] = None
-        elif step.kind == "retry" and step.connection:
-            self.next_try[step.connection.connector] = step.next_attempt
+            label = self.route[(m.sender, m.recipient)]
+            self.returned[label] += 1
+            return label
+        if step.connection is None:
+            return None
+        label = step.connection.connector
+        if step.kind == "accept":
+            self.is_open[label] = True
+        elif step.kind == "drop":
+            self.is_open[label] = False
+        elif step.kind == "attempt":
+            self.attempt[label] = step.connection.attempt
+            self.next_try[label] = None
+        elif step.kind == "retry":
+            self.next_try[label] = step.next_attempt
         else:
-            changed = self.snapshot is None
-        if changed or self.snapshot is None:
-            self.snapshot = self.now()
-        return self.snapshot
+            return None
+        return label
+
+
+class _History:
+    """Each connector's tally from each step that changed it on: a tally a change, not a table a step
+    (a table of 80 connectors at each of 700,000 steps took over a gigabyte)."""
+
+    __slots__ = ("labels", "steps", "tallies")
+
+    def __init__(self, state: _State) -> None:
+        self.labels = state.labels
+        self.steps: dict[str, array[int]] = {k: array("q", [-1]) for k in self.labels}
+        self.tallies: dict[str, list[Tally]] = {k: [state.of(k)] for k in self.labels}
+
+    def note(self, index: int, label: str, tally: Tally) -> None:
+        self.steps[label].append(index)
+        self.tallies[label].append(tally)
+
+    def at(self, index: int) -> dict[str, Tally]:
+        """Each connector's tally after step ``index`` (-1: before the first)."""
+        return {k: self.tallies[k][bisect_right(self.steps[k], index) - 1] for k in self.labels}
 
 
 class _Rounds:
     """What a stored repeat (:class:`~xcon_teach.sim.compact.Repeat`) changes, round by round."""
 
-    __slots__ = ("before", "connectors", "count", "per", "repeat", "sums", "within")
+    __slots__ = ("connectors", "count", "per", "repeat", "start", "sums", "within")
 
-    def __init__(self, repeat: Repeat, count: int, before: dict[str, Tally]) -> None:
-        self.repeat, self.count, self.before = repeat, count, before
+    def __init__(self, repeat: Repeat, count: int, start: int) -> None:
+        self.repeat, self.count, self.start = repeat, count, start
         self.connectors = [t.steps[0].connection.connector for t in repeat.templates]  # type: ignore[union-attr]
         self.within: list[array[int]] = []
         """Per template: events logged by the end of each of its steps."""
@@ -97,9 +124,10 @@ class _Rounds:
         j = bisect_right(offsets, rest) - 1
         return r, j, rest - offsets[j]
 
-    def tally(self, r: int, j: int, within: int) -> dict[str, Tally]:
-        """Each connector's tally after step ``within`` of template ``j`` in round ``r``."""
-        rep, out = self.repeat, dict(self.before)
+    def tally(self, r: int, j: int, within: int, before: dict[str, Tally]) -> dict[str, Tally]:
+        """Each connector's tally after step ``within`` of template ``j`` in round ``r``, ``before``
+        being the tallies before the repeat's first step."""
+        rep, out = self.repeat, dict(before)
         k = len(rep.templates)
         for x in dict.fromkeys(self.connectors):
             # the latest attempt of connector x made by this step: in this round up to j, else in the round before
@@ -108,7 +136,7 @@ class _Rounds:
             if not done:
                 continue
             rr, i = done[-1]
-            d, ret, _, _, is_open = self.before[x]
+            d, ret, _, _, is_open = before[x]
             t, number, _ = rep.made(rr, i)
             retried = (rr, i) != (r, j) or within == len(rep.templates[j].steps) - 1
             out[x] = (d, ret, number, t + rep.templates[i].interval if retried else None, is_open)
@@ -123,34 +151,39 @@ class SoFar:
         steps = trace.steps
         raw = list(steps.raw())
         self._starts: list[int] = []
-        self._parts: list[tuple[array[int], list[dict[str, Tally]]] | _Rounds] = []
+        self._parts: list[array[int] | _Rounds] = []
         self._lookups: dict[int, list[int]] = {}
         self._repeat_lookups: list[tuple[Repeat, int, list[tuple[int, ...]]]] = []
         state, count = _State(trace), 0
+        self._history = history = _History(state)
         for start, segment in raw:
             self._starts.append(start)
             if isinstance(segment, Repeat):
-                rounds = _Rounds(segment, count, state.now())
+                rounds = _Rounds(segment, count, start)
                 self._parts.append(rounds)
                 marks = [tuple(i for i, st in enumerate(t.steps) if st.lookup is not None) for t in segment.templates]
                 if any(marks):
                     self._repeat_lookups.append((segment, start, marks))
                 count += rounds.per * len(segment)
                 last = len(segment) - 1
+                end = start + len(segment) * segment.width - 1
                 for j, x in enumerate(rounds.connectors):  # each connector as its last attempt here left it
                     t, number, _ = segment.made(last, j)
                     state.attempt[x] = number
                     state.next_try[x] = t + segment.templates[j].interval
-                state.snapshot = None
+                for x in dict.fromkeys(rounds.connectors):
+                    history.note(end, x, state.of(x))
                 continue
-            counts, tallies = array("q"), []
+            counts = array("q")
             for i, st in enumerate(segment, start):
                 count += len(st.events)
                 if st.lookup is not None and st.connection is not None:
                     self._lookups.setdefault(st.connection.serial, []).append(i)
                 counts.append(count)
-                tallies.append(state.take(st))
-            self._parts.append((counts, tallies))
+                changed = state.take(st)
+                if changed is not None:
+                    history.note(i, changed, state.of(changed))
+            self._parts.append(counts)
         self._len = len(steps)
         self._events = _EventIndex(trace.event_log)
 
@@ -167,8 +200,8 @@ class SoFar:
         """How many events have been logged by the end of step ``index``."""
         n, off = self._find(index)
         part = self._parts[n]
-        if isinstance(part, tuple):
-            return part[0][off]
+        if not isinstance(part, _Rounds):
+            return part[off]
         r, j, within = part.at(off)
         return part.count + r * part.per + part.sums[j] + part.within[j][within]
 
@@ -176,9 +209,9 @@ class SoFar:
         """connector -> (delivered, returned, last attempt number, next try time, association open) after step ``index``."""
         n, off = self._find(index)
         part = self._parts[n]
-        if isinstance(part, tuple):
-            return part[1][off]
-        return part.tally(*part.at(off))
+        if not isinstance(part, _Rounds):
+            return self._history.at(index)
+        return part.tally(*part.at(off), self._history.at(part.start - 1))
 
     def lookups(self, serial: int) -> list[int]:
         """The indices of the steps of attempt ``serial`` that carry a lookup stage, in order."""

@@ -145,7 +145,7 @@ def storyboard(trace: Trace) -> tuple[Frame, ...]:
                 counts = ", ".join(f"{c} {o}" for o, c in outcomes.items())
                 parts.append(f"{n} more attempts on {route} ({counts}), {times}")
         a, b = run[-1].last
-        shown = max(i for i in range(a, b) if steps[i].kind != "retry") if b - a > 1 else a
+        shown = max(i for i in range(a, b) if steps.stored(i).kind != "retry") if b - a > 1 else a
         total = sum(r.count for r in run)
         if total == 1:
             same = "the same steps again"
@@ -222,10 +222,10 @@ def _outcome_word(steps: Sequence[Step]) -> str:
 def key_frame(frames: tuple[Frame, ...], trace: Trace) -> int:
     """The frame that tells the story best: the first refusal or failure, else the first delivery."""
     for k, f in enumerate(frames):
-        st = trace.steps[f.step]
+        st = trace.steps.stored(f.step)
         if f.hop is None and (st.kind == "refuse" or (st.connection is not None and st.connection.phase == "failed")):
             return k
     for k, f in enumerate(frames):
-        if f.hop is None and trace.steps[f.step].kind == "deliver":
+        if f.hop is None and trace.steps.stored(f.step).kind == "deliver":
             return k
     return 0

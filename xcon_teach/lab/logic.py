@@ -174,7 +174,7 @@ def interesting_frames(trace: Trace, frame_steps: Sequence[int]) -> list[int]:
             else:
                 out.extend(i for i, st in enumerate(segment, start) if st.notable)
         return out
-    return [k for k, i in enumerate(frame_steps) if steps[i].notable]
+    return [k for k, i in enumerate(frame_steps) if steps.stored(i).notable]
 
 
 def address_after_stack_change(s: Scenario, connector: Connector, stack: str, remembered_ip: str | None) -> str:

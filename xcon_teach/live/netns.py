@@ -76,7 +76,7 @@ def remove_marker(prefix: str) -> None:
 
 
 _WATCHER = r"""
-import pathlib, signal, subprocess, sys
+import pathlib, signal, subprocess, sys, time
 for name in ("SIGINT", "SIGHUP", "SIGQUIT", "SIGTERM", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGPIPE"):
     signal.signal(getattr(signal, name), signal.SIG_IGN)
 try:
@@ -85,14 +85,20 @@ except OSError:
     pass
 marker = pathlib.Path(sys.argv[1]) / sys.argv[2]
 try:
-    made = marker.read_text().splitlines()[1:]
+    made = set(marker.read_text().splitlines()[1:])
 except OSError:
     sys.exit(0)  # the run cleaned up after itself
-listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10).stdout
-doomed = [n for n in made if n in {line.split()[0] for line in listed.splitlines() if line.strip()}]
-if doomed:
-    subprocess.run(["ip", "-force", "-batch", "-"], input="".join(f"netns del {n}\n" for n in doomed),
-                   capture_output=True, text=True, timeout=10)
+# An `ip` the run started may outlive it and still be adding namespaces: delete what is there until
+# none of the run's names has been seen for a second (at most a minute), and only then drop the marker.
+quiet, give_up = time.monotonic() + 1.0, time.monotonic() + 60.0
+while time.monotonic() < min(quiet, give_up):
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10).stdout
+    doomed = [n for n in (line.split()[0] for line in listed.splitlines() if line.strip()) if n in made]
+    if doomed:
+        subprocess.run(["ip", "-force", "-batch", "-"], input="".join(f"netns del {n}\n" for n in doomed),
+                       capture_output=True, text=True, timeout=10)
+        quiet = time.monotonic() + 1.0
+    time.sleep(0.05)
 marker.unlink(missing_ok=True)
 """
 """What :func:`watch` runs: wait for the end of the run's process, then delete what its marker lists."""

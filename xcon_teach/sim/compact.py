@@ -311,6 +311,23 @@ class Steps(_Blocks[Step]):
         """How many attempts are stored as repetitions rather than step by step."""
         return sum(len(r) * len(r.templates) for r in self._raw if isinstance(r, Repeat))
 
+    def stored(self, i: int) -> Step:
+        """The stored step that step ``i`` is, or repeats: the same kind, actor, connection phase,
+        lookup and events as ``self[i]``, without making it (its time, serial, attempt number and
+        the tail of its text may differ). For readers that ask what kind of step it is."""
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError("index out of range")
+        n = bisect_right(self._starts, i) - 1
+        segment, off = self._raw[n], i - self._starts[n]
+        if not isinstance(segment, Repeat):
+            return segment[off]
+        rest = off % segment.width
+        offsets = segment.offsets()
+        j = bisect_right(offsets, rest) - 1
+        return segment.templates[j].steps[rest - offsets[j]]
+
     def raw(self) -> Iterator[tuple[int, list[Step] | Repeat]]:
         """(index of the first step, segment) for each stored segment: lists of steps, or repeats."""
         n = 0
