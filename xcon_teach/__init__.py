@@ -15,8 +15,6 @@ first use.
 
 from __future__ import annotations
 
-import importlib
-
 TYPE_CHECKING = False  # not typing's: importing typing alone takes longer than all of this module
 if TYPE_CHECKING:
     from typing import Any
@@ -61,6 +59,8 @@ traceback), and the lab pulls in ipywidgets and matplotlib only when someone ask
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
         raise AttributeError(f"module 'xcon_teach' has no attribute {name!r}")
+    import importlib  # here, not at the top: the command line starts without it
+
     value = getattr(importlib.import_module(_WHERE[name], __name__), name)
     globals()[name] = value
     return value
