@@ -20,7 +20,9 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -355,36 +357,11 @@ def test_cleanup_removes_leftovers_of_killed_runs_only() -> None:
     ],
 )
 def test_a_signal_deletes_the_namespaces(sig: signal.Signals) -> None:
-    script = textwrap.dedent(
-        """
-        import sys, time
-        from xcon_teach import load_scenario
-        from xcon_teach.live.compare import LiveLab
-        from xcon_teach.live.netns import Interrupted
-        from xcon_teach.sim.world import World
-        s = load_scenario("kb-q169113")
-        try:
-            with LiveLab(s) as lab:
-                lab.follow(World.initial(s))
-                print(lab.network.prefix, flush=True)
-                time.sleep(30)
-        except Interrupted as exc:
-            sys.exit(128 + exc.signum)
-        """
-    )
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        prefix = child.stdout.readline().strip()
-        assert len(ours(prefix)) == 4
+    with holding_namespaces() as (child, prefix):
         assert (netns.MARKERS / prefix).is_file(), "the run marks its namespaces as its own"
         child.send_signal(sig)
         assert child.wait(timeout=10) == 128 + sig
         assert ours(prefix) == [] and not (netns.MARKERS / prefix).exists()
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
 
 
 @needs_root
@@ -392,31 +369,45 @@ def test_a_signal_deletes_the_namespaces(sig: signal.Signals) -> None:
 def test_a_run_killed_by_a_signal_it_cannot_handle_is_cleaned_up_by_its_watcher(sig: signal.Signals) -> None:
     """SIGKILL cannot be caught, and the faults keep their default (a core dump): the third attack
     found their namespaces left behind. The run's watcher deletes them once the process is gone."""
-    script = textwrap.dedent(
-        """
-        import time
-        from xcon_teach import load_scenario
-        from xcon_teach.live.compare import LiveLab
-        from xcon_teach.sim.world import World
-        s = load_scenario("kb-q169113")
-        with LiveLab(s) as lab:
-            lab.follow(World.initial(s))
-            print(lab.network.prefix, flush=True)
-            time.sleep(30)
-        """
-    )
     no_core = functools.partial(resource.setrlimit, resource.RLIMIT_CORE, (0, 0))  # a fault would leave a core file
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, preexec_fn=no_core)
-    try:
-        assert child.stdout is not None
-        prefix = child.stdout.readline().strip()
-        assert len(ours(prefix)) == 4
+    with holding_namespaces(preexec_fn=no_core) as (child, prefix):
         child.send_signal(sig)
         assert child.wait(timeout=10) == -sig  # died of it: nothing in the run handled it
         deadline = time.monotonic() + 10
         while (ours(prefix) or (netns.MARKERS / prefix).exists()) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert ours(prefix) == [] and not (netns.MARKERS / prefix).exists()
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from xcon_teach import load_scenario
+    from xcon_teach.live.compare import LiveLab
+    from xcon_teach.live.netns import Interrupted
+    from xcon_teach.sim.world import World
+    s = load_scenario("kb-q169113")
+    try:
+        with LiveLab(s) as lab:
+            lab.follow(World.initial(s))
+            print(lab.network.prefix, flush=True)
+            time.sleep(30)
+    except Interrupted as exc:
+        sys.exit(128 + exc.signum)
+    """
+)
+"""A live lab of the reference scenario that prints its prefix and waits; a caught signal is its exit status."""
+
+
+@contextmanager
+def holding_namespaces(**popen: Any) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A child process running :data:`_HOLDER`, once its four namespaces exist, and their prefix."""
+    child = subprocess.Popen([sys.executable, "-c", _HOLDER], stdout=subprocess.PIPE, text=True, **popen)
+    try:
+        assert child.stdout is not None
+        prefix = child.stdout.readline().strip()
+        assert len(ours(prefix)) == 4
+        yield child, prefix
     finally:
         if child.poll() is None:
             child.kill()
