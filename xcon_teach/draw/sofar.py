@@ -119,10 +119,7 @@ class _Rounds:
 
     def at(self, off: int) -> tuple[int, int, int]:
         """(round, template, step within the template) of the repeat's step ``off``."""
-        r, rest = divmod(off, self.repeat.width)
-        offsets = self.repeat.offsets()
-        j = bisect_right(offsets, rest) - 1
-        return r, j, rest - offsets[j]
+        return self.repeat.at(off)
 
     def tally(self, r: int, j: int, within: int, before: dict[str, Tally]) -> dict[str, Tally]:
         """Each connector's tally after step ``within`` of template ``j`` in round ``r``, ``before``

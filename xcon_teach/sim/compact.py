@@ -185,6 +185,13 @@ class Repeat:
             n += len(t.steps)
         return out
 
+    def at(self, off: int) -> tuple[int, int, int]:
+        """(round, template, step within the template) of the repeat's step ``off``."""
+        r, rest = divmod(off, self.width)
+        offsets = self.offsets()
+        j = bisect_right(offsets, rest) - 1
+        return r, j, rest - offsets[j]
+
     def made(self, r: int, j: int) -> tuple[float, int, int]:
         """(time, attempt number, serial) of template ``j`` in round ``r``."""
         return self.times[j][r], self.numbers[j] + r, self.serial + r * len(self.templates) + j
@@ -323,10 +330,8 @@ class Steps(_Blocks[Step]):
         segment, off = self._raw[n], i - self._starts[n]
         if not isinstance(segment, Repeat):
             return segment[off]
-        rest = off % segment.width
-        offsets = segment.offsets()
-        j = bisect_right(offsets, rest) - 1
-        return segment.templates[j].steps[rest - offsets[j]]
+        _, j, within = segment.at(off)
+        return segment.templates[j].steps[within]
 
     def raw(self) -> Iterator[tuple[int, list[Step] | Repeat]]:
         """(index of the first step, segment) for each stored segment: lists of steps, or repeats."""
